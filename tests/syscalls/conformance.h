@@ -1,0 +1,66 @@
+/* Output helpers shared by the conformance programs: every line they print is a deterministic
+ * relation or result ("label: yes", "label: -1 EINVAL"), never an address, pid or time. */
+#ifndef MOAT_TESTS_SYSCALLS_CONFORMANCE_H
+#define MOAT_TESTS_SYSCALLS_CONFORMANCE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* (void *)1, an address that is never mapped, hidden from the compiler so that it does not warn
+ * about passing it where a buffer is expected. */
+static inline void *ct_bad_ptr(void)
+{
+    void *p = (void *)1;
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* Whether all n bytes at p equal want. */
+static inline int ct_all_bytes(const unsigned char *p, size_t n, unsigned char want)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != want)
+            return 0;
+    return 1;
+}
+
+/* "EINVAL" for EINVAL; numbers glibc has no name for print as "errno=N". */
+static inline const char *ct_errname(int err)
+{
+    static char unknown[32];
+    const char *name = strerrorname_np(err);
+    if (name)
+        return name;
+    snprintf(unknown, sizeof(unknown), "errno=%d", err);
+    return unknown;
+}
+
+/* Prints "label: yes" or "label: no". */
+static inline void ct_check(const char *label, int cond)
+{
+    printf("%s: %s\n", label, cond ? "yes" : "no");
+}
+
+/* Prints a libc-style result: "label: N" on success, "label: -1 ENAME" on failure. Call it right
+ * after the call, before anything else can change errno. */
+static inline void ct_result(const char *label, long rc)
+{
+    if (rc == -1)
+        printf("%s: -1 %s\n", label, ct_errname(errno));
+    else
+        printf("%s: %ld\n", label, rc);
+}
+
+/* Prints "label: ok" when a call returned -1 with errno == want, else what it did instead. */
+static inline void ct_expect_errno(const char *label, long rc, int want)
+{
+    if (rc == -1 && errno == want)
+        printf("%s: %s\n", label, ct_errname(want));
+    else if (rc == -1)
+        printf("%s: %s (wanted %s)\n", label, ct_errname(errno), ct_errname(want));
+    else
+        printf("%s: succeeded (wanted %s)\n", label, ct_errname(want));
+}
+
+#endif
