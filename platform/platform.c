@@ -1,0 +1,153 @@
+/* Platform-independent parts of the interface: choosing a platform, reference counts, and access
+ * to application memory with process_vm_readv/writev (the same for every platform). */
+#include "platform/platform_impl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+
+int platform_create(const struct platform_options *opts, struct platform **out)
+{
+    const char *name = opts->name ? opts->name : "ptrace";
+    if (strcmp(name, "ptrace") == 0)
+        return ptrace_platform_create(opts, out);
+    return -EINVAL;
+}
+
+void platform_destroy(struct platform *p)
+{
+    p->ops->destroy(p);
+}
+
+const char *platform_name(const struct platform *p)
+{
+    return p->ops->name;
+}
+
+const struct platform_layout *platform_layout(const struct platform *p)
+{
+    return &p->layout;
+}
+
+int platform_as_create(struct platform *p, struct platform_as **as, struct platform_ctx **ctx)
+{
+    return p->ops->as_create(p, as, ctx);
+}
+
+struct platform_as *platform_as_get(struct platform_as *as)
+{
+    __atomic_add_fetch(&as->refs, 1, __ATOMIC_RELAXED);
+    return as;
+}
+
+void platform_as_put(struct platform_as *as)
+{
+    if (__atomic_sub_fetch(&as->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        as->p->ops->as_free(as);
+}
+
+long platform_map_anon(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot,
+                       bool shared)
+{
+    return via->as->p->ops->map_anon(via, addr, len, prot, shared);
+}
+
+long platform_map_fd(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared,
+                     int host_fd, uint64_t offset)
+{
+    return via->as->p->ops->map_fd(via, addr, len, prot, shared, host_fd, offset);
+}
+
+long platform_unmap(struct platform_ctx *via, uint64_t addr, uint64_t len)
+{
+    return via->as->p->ops->unmap(via, addr, len);
+}
+
+long platform_protect(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot)
+{
+    return via->as->p->ops->protect(via, addr, len, prot);
+}
+
+/* process_vm_* stop at the first page they cannot access and report a short count (or EFAULT
+ * when nothing was copied): that is exactly the partial-copy contract copy_in/copy_out need. */
+long platform_read(struct platform_as *as, uint64_t addr, void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        struct iovec local = {(char *)buf + done, len - done};
+        struct iovec remote = {(void *)(addr + done), len - done};
+        ssize_t n = process_vm_readv(as->host_pid, &local, 1, &remote, 1, 0);
+        if (n < 0) {
+            if (errno == EFAULT || errno == ENOMEM)
+                break;
+            if (errno == EINTR)
+                continue;
+            return done ? (long)done : -errno;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (long)done;
+}
+
+long platform_write(struct platform_as *as, uint64_t addr, const void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        struct iovec local = {(char *)buf + done, len - done};
+        struct iovec remote = {(void *)(addr + done), len - done};
+        ssize_t n = process_vm_writev(as->host_pid, &local, 1, &remote, 1, 0);
+        if (n < 0) {
+            if (errno == EFAULT || errno == ENOMEM)
+                break;
+            if (errno == EINTR)
+                continue;
+            return done ? (long)done : -errno;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (long)done;
+}
+
+void platform_switch(struct platform_ctx *ctx, arch_regs *regs, struct trap *trap)
+{
+    ctx->as->p->ops->switch_to(ctx, regs, trap);
+}
+
+int platform_get_fpregs(struct platform_ctx *ctx, arch_fpregs *fp)
+{
+    return ctx->as->p->ops->get_fpregs(ctx, fp);
+}
+
+int platform_set_fpregs(struct platform_ctx *ctx, const arch_fpregs *fp)
+{
+    return ctx->as->p->ops->set_fpregs(ctx, fp);
+}
+
+void platform_ctx_interrupt(struct platform_ctx *ctx)
+{
+    ctx->as->p->ops->interrupt(ctx);
+}
+
+void platform_ctx_release(struct platform_ctx *ctx)
+{
+    ctx->as->p->ops->ctx_release(ctx);
+}
+
+struct platform_as *platform_ctx_as(struct platform_ctx *ctx)
+{
+    return ctx->as;
+}
+
+pid_t platform_as_host_pid(const struct platform_as *as)
+{
+    return as->host_pid;
+}
+
+pid_t platform_ctx_host_tid(const struct platform_ctx *ctx)
+{
+    return ctx->host_tid;
+}

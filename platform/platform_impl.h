@@ -1,0 +1,45 @@
+/* What a platform implementation provides behind platform.h; only platform/ includes this. */
+#ifndef MOAT_PLATFORM_IMPL_H
+#define MOAT_PLATFORM_IMPL_H
+
+#include "platform/platform.h"
+
+struct platform_ops {
+    const char *name;
+    void (*destroy)(struct platform *p);
+    int (*as_create)(struct platform *p, struct platform_as **as, struct platform_ctx **ctx);
+    void (*as_free)(struct platform_as *as);
+    long (*map_anon)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared);
+    long (*map_fd)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared,
+                   int host_fd, uint64_t offset);
+    long (*unmap)(struct platform_ctx *via, uint64_t addr, uint64_t len);
+    long (*protect)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
+    void (*switch_to)(struct platform_ctx *ctx, arch_regs *regs, struct trap *trap);
+    int (*get_fpregs)(struct platform_ctx *ctx, arch_fpregs *fp);
+    int (*set_fpregs)(struct platform_ctx *ctx, const arch_fpregs *fp);
+    void (*interrupt)(struct platform_ctx *ctx);
+    void (*ctx_release)(struct platform_ctx *ctx);
+};
+
+/* Every platform's objects start with these headers, so platform.c can dispatch. */
+struct platform {
+    const struct platform_ops *ops;
+    struct platform_options opts;
+    struct platform_layout layout;
+};
+
+struct platform_as {
+    struct platform *p;
+    int refs;        /* atomic: the sentry's references plus one per thread context */
+    int nthreads;    /* atomic: live thread contexts in this stub process */
+    pid_t host_pid;  /* the stub process */
+};
+
+struct platform_ctx {
+    struct platform_as *as;
+    pid_t host_tid;
+};
+
+int ptrace_platform_create(const struct platform_options *opts, struct platform **out);
+
+#endif
