@@ -1,0 +1,116 @@
+/* The sentry's entry (`moat boot`): reads its config from an inherited fd, builds the kernel and
+ * the platform, starts init and exits with init's status (DESIGN.md §1). */
+#include "sentry/boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sentry/boot_config.h"
+#include "sentry/fs/host/host_file.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
+
+struct kernel *kernel;
+
+static char *read_all(int fd)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            char *n = realloc(buf, cap *= 2);
+            if (!n) {
+                free(buf);
+                return NULL;
+            }
+            buf = n;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(buf);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (buf)
+        buf[len] = 0;
+    return buf;
+}
+
+int sentry_boot(int config_fd)
+{
+    static struct kernel k;
+    static struct boot_config cfg;
+    char err[512];
+
+    kernel = &k;
+    k.log_fd = 2;
+    k.strace_fd = -1;
+    char *json = read_all(config_fd);
+    close(config_fd);
+    if (!json) {
+        klog("cannot read the boot config: %s", strerror(errno));
+        return 125;
+    }
+    int rc = boot_config_parse(json, &cfg, err, sizeof(err));
+    free(json);
+    if (rc < 0) {
+        klog("%s", err);
+        return 125;
+    }
+    k.cfg = &cfg;
+    k.log_fd = cfg.log_fd >= 0 ? cfg.log_fd : 2;
+    k.strace_fd = cfg.strace_fd;
+    k.debug = cfg.debug;
+    snprintf(k.hostname, sizeof(k.hostname), "%s", cfg.hostname);
+    snprintf(k.domainname, sizeof(k.domainname), "(none)");
+    clock_gettime(CLOCK_REALTIME, &k.boot_realtime);
+    pthread_mutex_init(&k.tasks_lock, NULL);
+    pthread_cond_init(&k.tasks_cond, NULL);
+
+    /* Host signals must never take the sentry down: a write to a closed pipe is EPIPE for the
+     * task, and stubs (our children) are reaped by their tracers or automatically. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_IGN);
+
+    struct platform_options popts = {.name = cfg.platform, .cpu_pinning = cfg.cpu_pinning};
+    rc = platform_create(&popts, &k.platform);
+    if (rc < 0) {
+        klog("cannot start the %s platform: %s", cfg.platform, strerror(-rc));
+        return 125;
+    }
+
+    struct file *exe = host_file_new(cfg.exe_fd, O_RDONLY, cfg.execfn);
+    if (!exe) {
+        klog("out of memory");
+        return 125;
+    }
+    rc = task_create_init(&k, exe, err, sizeof(err));
+    file_put(exe);
+    if (rc < 0) {
+        klog("%s", err);
+        platform_destroy(k.platform);
+        return 125;
+    }
+
+    /* The main thread stays alive for the sandbox's lifetime: every stub's parent-death signal
+     * is tied to it. */
+    pthread_mutex_lock(&k.tasks_lock);
+    while (!k.init_exited || k.ntasks > 0)
+        pthread_cond_wait(&k.tasks_cond, &k.tasks_lock);
+    int status = k.init_status;
+    pthread_mutex_unlock(&k.tasks_lock);
+    platform_destroy(k.platform);
+    return status;
+}

@@ -1,0 +1,151 @@
+/* (De)serialization of the sentry's boot configuration with json-c. */
+#include "sentry/boot_config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_object *strv_to_json(char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (; v && *v; v++)
+        json_object_array_add(a, json_object_new_string(*v));
+    return a;
+}
+
+char *boot_config_serialize(const struct boot_config *cfg)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "argv", strv_to_json(cfg->argv));
+    json_object_object_add(o, "envp", strv_to_json(cfg->envp));
+    json_object_object_add(o, "execfn", json_object_new_string(cfg->execfn ? cfg->execfn : ""));
+    json_object_object_add(o, "exe_fd", json_object_new_int(cfg->exe_fd));
+    json_object *stdio = json_object_new_array();
+    for (int i = 0; i < 3; i++)
+        json_object_array_add(stdio, json_object_new_int(cfg->stdio_fds[i]));
+    json_object_object_add(o, "stdio_fds", stdio);
+    json_object_object_add(o, "platform", json_object_new_string(cfg->platform));
+    json_object_object_add(o, "cpu_pinning", json_object_new_boolean(cfg->cpu_pinning));
+    json_object_object_add(o, "strace_fd", json_object_new_int(cfg->strace_fd));
+    json_object_object_add(o, "log_fd", json_object_new_int(cfg->log_fd));
+    json_object_object_add(o, "debug", json_object_new_boolean(cfg->debug));
+    json_object_object_add(o, "hostname", json_object_new_string(cfg->hostname));
+    json_object_object_add(o, "uid", json_object_new_int64(cfg->uid));
+    json_object_object_add(o, "gid", json_object_new_int64(cfg->gid));
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return s;
+}
+
+static int get_field(json_object *o, const char *name, json_type type, json_object **out,
+                     char *err, size_t errlen)
+{
+    if (!json_object_object_get_ex(o, name, out)) {
+        snprintf(err, errlen, "boot config: missing field \"%s\"", name);
+        return -EINVAL;
+    }
+    if (!json_object_is_type(*out, type)) {
+        snprintf(err, errlen, "boot config: field \"%s\" has the wrong type", name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int get_strv(json_object *o, const char *name, char ***out, char *err, size_t errlen)
+{
+    json_object *a;
+    int rc = get_field(o, name, json_type_array, &a, err, errlen);
+    if (rc < 0)
+        return rc;
+    size_t n = json_object_array_length(a);
+    char **v = calloc(n + 1, sizeof(char *));
+    if (!v)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(a, i);
+        if (!json_object_is_type(s, json_type_string)) {
+            snprintf(err, errlen, "boot config: %s[%zu] is not a string", name, i);
+            for (size_t j = 0; j < i; j++)
+                free(v[j]);
+            free(v);
+            return -EINVAL;
+        }
+        v[i] = strdup(json_object_get_string(s));
+    }
+    *out = v;
+    return 0;
+}
+
+#define GET(name, type, var)                                                                       \
+    do {                                                                                           \
+        if ((rc = get_field(o, name, type, &var, err, errlen)) < 0)                                \
+            goto out;                                                                              \
+    } while (0)
+
+int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    int rc = 0;
+    json_object *o = json_tokener_parse(json), *v;
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        snprintf(err, errlen, "boot config: not a JSON object");
+        rc = -EINVAL;
+        goto out;
+    }
+    if ((rc = get_strv(o, "argv", &cfg->argv, err, errlen)) < 0 ||
+        (rc = get_strv(o, "envp", &cfg->envp, err, errlen)) < 0)
+        goto out;
+    GET("execfn", json_type_string, v);
+    cfg->execfn = strdup(json_object_get_string(v));
+    GET("exe_fd", json_type_int, v);
+    cfg->exe_fd = json_object_get_int(v);
+    GET("stdio_fds", json_type_array, v);
+    if (json_object_array_length(v) != 3) {
+        snprintf(err, errlen, "boot config: stdio_fds must have 3 entries");
+        rc = -EINVAL;
+        goto out;
+    }
+    for (int i = 0; i < 3; i++)
+        cfg->stdio_fds[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+    GET("platform", json_type_string, v);
+    cfg->platform = strdup(json_object_get_string(v));
+    GET("cpu_pinning", json_type_boolean, v);
+    cfg->cpu_pinning = json_object_get_boolean(v);
+    GET("strace_fd", json_type_int, v);
+    cfg->strace_fd = json_object_get_int(v);
+    GET("log_fd", json_type_int, v);
+    cfg->log_fd = json_object_get_int(v);
+    GET("debug", json_type_boolean, v);
+    cfg->debug = json_object_get_boolean(v);
+    GET("hostname", json_type_string, v);
+    cfg->hostname = strdup(json_object_get_string(v));
+    GET("uid", json_type_int, v);
+    cfg->uid = (uid_t)json_object_get_int64(v);
+    GET("gid", json_type_int, v);
+    cfg->gid = (gid_t)json_object_get_int64(v);
+out:
+    if (o)
+        json_object_put(o);
+    if (rc < 0)
+        boot_config_free(cfg);
+    return rc;
+}
+
+static void free_strv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+void boot_config_free(struct boot_config *cfg)
+{
+    free_strv(cfg->argv);
+    free_strv(cfg->envp);
+    free(cfg->execfn);
+    free(cfg->platform);
+    free(cfg->hostname);
+    memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,84 @@
+/* Open file descriptions: reference counting and the checks every read/write/mmap shares. */
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *priv,
+                        const char *name)
+{
+    struct file *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->ops = ops;
+    f->flags = flags;
+    f->priv = priv;
+    f->name = strdup(name ? name : "");
+    pthread_mutex_init(&f->pos_lock, NULL);
+    return f;
+}
+
+struct file *file_get(struct file *f)
+{
+    __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+    return f;
+}
+
+void file_put(struct file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (f->ops->release)
+        f->ops->release(f);
+    pthread_mutex_destroy(&f->pos_lock);
+    free(f->name);
+    free(f);
+}
+
+long file_host_fd(struct file *f)
+{
+    return f->ops->host_fd ? f->ops->host_fd(f) : -ENODEV;
+}
+
+long file_mmap_check(struct file *f, int prot, bool shared)
+{
+    if (!f->ops->host_fd)
+        return -ENODEV;
+    if (!file_readable(f))
+        return -EACCES;
+    if (shared && (prot & PROT_WRITE) && !file_writable(f))
+        return -EACCES;
+    return 0;
+}
+
+long file_read(struct file *f, struct uio *u, int64_t *pos)
+{
+    if (!file_readable(f))
+        return -EBADF;
+    if (!f->ops->read)
+        return -EINVAL;
+    if (f->stream || pos)
+        return f->ops->read(f, u, f->stream ? NULL : pos);
+    pthread_mutex_lock(&f->pos_lock);
+    long rc = f->ops->read(f, u, &f->pos);
+    pthread_mutex_unlock(&f->pos_lock);
+    return rc;
+}
+
+long file_write(struct file *f, struct uio *u, int64_t *pos)
+{
+    if (!file_writable(f))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    if (f->stream || pos)
+        return f->ops->write(f, u, f->stream ? NULL : pos);
+    pthread_mutex_lock(&f->pos_lock);
+    long rc = f->ops->write(f, u, &f->pos);
+    pthread_mutex_unlock(&f->pos_lock);
+    return rc;
+}

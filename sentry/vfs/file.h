@@ -1,0 +1,101 @@
+/* Open file descriptions: what an fd refers to. Each filesystem type provides a file_ops table;
+ * data moves through a `struct uio` that describes application (or sentry) buffers. */
+#ifndef MOAT_VFS_FILE_H
+#define MOAT_VFS_FILE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "abi/arch.h"
+
+struct task;
+struct file;
+
+/* One buffer segment: an application address (uio.user) or a sentry pointer. */
+struct uio_seg {
+    uint64_t base;
+    size_t len;
+};
+
+/* A sequence of buffers to fill (read) or drain (write), consumed front to back. */
+struct uio {
+    struct task *task; /* whose memory, when user */
+    bool user;
+    struct uio_seg *segs;
+    int nsegs;
+    int cur;      /* current segment */
+    size_t off;   /* offset within the current segment */
+    size_t resid; /* bytes left */
+};
+
+void uio_init_user(struct uio *u, struct task *t, struct uio_seg *segs, int nsegs);
+void uio_init_kernel(struct uio *u, struct uio_seg *seg, void *buf, size_t len);
+/* Copy to/from the uio's buffers, advancing it. Return bytes moved; -EFAULT only when nothing
+ * could be moved because of a bad buffer. */
+long uio_copy_out(struct uio *u, const void *src, size_t n);
+long uio_copy_in(struct uio *u, void *dst, size_t n);
+
+/* Reads an application iovec array of cnt entries into segs (malloc'd): -EINVAL for a bad count
+ * or length, -EFAULT for an unreadable array or a buffer outside the address space. */
+#define UIO_MAXIOV 1024
+#define MAX_RW_COUNT (0x7fffffffUL & ~0xfffUL)
+long uio_import_iovec(struct task *t, uaddr_t iov, long cnt, struct uio_seg **segs);
+
+/* What stat(2) reports, filesystem-independent (statx fields). */
+struct kstat {
+    uint64_t dev, ino, nlink, size, blocks, rdev;
+    uint32_t mode, uid, gid, blksize;
+    struct timespec atime, mtime, ctime, btime;
+};
+
+struct file_ops {
+    /* Transfer at `*pos` (advanced by the amount moved); pos is NULL for stream files (pipes,
+     * ttys) where offsets mean nothing. Return bytes moved or -errno; 0 from read is EOF. */
+    long (*read)(struct file *f, struct uio *u, int64_t *pos);
+    long (*write)(struct file *f, struct uio *u, int64_t *pos);
+    long (*llseek)(struct file *f, int64_t off, int whence, int64_t *pos);
+    long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, uint64_t arg);
+    long (*stat)(struct file *f, struct kstat *st);
+    /* A host fd whose pages back mmap of this file, or -ENODEV. Not a new fd: don't close it. */
+    long (*host_fd)(struct file *f);
+    void (*release)(struct file *f);
+};
+
+struct file {
+    int refs; /* atomic */
+    const struct file_ops *ops;
+    unsigned int flags;     /* O_ACCMODE bits and status flags (O_APPEND, O_NONBLOCK, ...) */
+    bool stream;            /* no file position (pipes, sockets, ttys) */
+    pthread_mutex_t pos_lock;
+    int64_t pos;
+    void *priv;
+    char *name; /* a path-like name for logs and /proc (e.g. "/dev/pts/0", "pipe:[3]") */
+};
+
+struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *priv,
+                        const char *name);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+static inline bool file_readable(const struct file *f)
+{
+    return (f->flags & 3) != 1; /* O_RDONLY or O_RDWR */
+}
+static inline bool file_writable(const struct file *f)
+{
+    return (f->flags & 3) != 0; /* O_WRONLY or O_RDWR */
+}
+
+/* Whether a mapping with `prot` (shared or private) may be made of f: -EACCES/-ENODEV or 0. */
+long file_mmap_check(struct file *f, int prot, bool shared);
+long file_host_fd(struct file *f);
+
+/* read/write at the file position (or at *pos for pread/pwrite), with the checks common to every
+ * filesystem (access mode, O_APPEND, position locking). */
+long file_read(struct file *f, struct uio *u, int64_t *pos);
+long file_write(struct file *f, struct uio *u, int64_t *pos);
+
+#endif
