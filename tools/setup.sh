@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for moat: installs the Debian packages that are missing,
+# then configures (once) and builds with meson into ./build. Sourced by quickstart.sh and test.sh.
+set -euo pipefail
+
+MOAT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MOAT_BUILD="$MOAT_TOP/build"
+
+# Build dependencies, the test suite's tools and workloads, and the peers the benchmark compares.
+MOAT_PACKAGES=(
+  meson ninja-build pkg-config gcc clang
+  libseccomp-dev libunwind-dev liburing-dev libcriterion-dev libjson-c-dev
+  python3 busybox-static
+)
+
+moat_missing_packages() {
+  local p missing=()
+  for p in "${MOAT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]:-}"
+}
+
+moat_install_packages() {
+  local missing
+  missing=$(moat_missing_packages)
+  [ -z "$missing" ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing $missing"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  # shellcheck disable=SC2086
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+moat_build() {
+  if [ ! -f "$MOAT_BUILD/build.ninja" ]; then
+    meson setup "$MOAT_BUILD" "$MOAT_TOP" >/dev/null
+  fi
+  ninja -C "$MOAT_BUILD" >/dev/null
+}
+
+moat_install_packages
+moat_build
