@@ -11,6 +11,7 @@ MOAT_PACKAGES=(
   meson ninja-build pkg-config gcc clang
   libseccomp-dev libunwind-dev liburing-dev libcriterion-dev libjson-c-dev
   python3 busybox-static
+  runsc proot sqlite3 gzip tar
 )
 
 moat_missing_packages() {
