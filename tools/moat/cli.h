@@ -32,6 +32,7 @@ struct subcommand {
 
 int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e);
 int cmd_boot(struct global_opts *g, int argc, char **argv, struct moat_err *e);
+int cmd_gofer(struct global_opts *g, int argc, char **argv, struct moat_err *e);
 
 /* The path of this binary, for re-executing itself as `moat boot` / `moat gofer`. */
 #define MOAT_SELF_EXE "/proc/self/exe"

@@ -12,6 +12,7 @@
 static const struct subcommand subcommands[] = {
     {"do", cmd_do, "run a command sandboxed on the host's root: moat do [OPTIONS] -- CMD ARGS..."},
     {"boot", cmd_boot, "internal: the sentry (started by moat itself)"},
+    {"gofer", cmd_gofer, "internal: the file server (started by moat itself)"},
 };
 
 static void usage(FILE *out)
