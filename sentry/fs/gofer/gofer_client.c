@@ -184,7 +184,7 @@ static long channel_get(struct gofer_client *c, struct gofer_channel **out)
     } else {
         c->nreserved--;
         c->dead |= rc == -EIO;
-        pthread_cond_signal(&c->returned);
+        pthread_cond_broadcast(&c->returned); /* a waiter may open one, or see the client dead */
     }
     pthread_mutex_unlock(&c->pool_lock);
     return rc;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,6 +79,8 @@ void harness_spawn(int *sock)
     H.pid = fork();
     cr_assert(H.pid >= 0);
     if (H.pid == 0) {
+        /* Gone with the test process even if it crashes before harness_stop. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* Only the two fds the gofer is told about: none of the test runner's. */
         int a = fcntl(cfg, F_DUPFD, 100), b = fcntl(sv[1], F_DUPFD, 101);
         if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
