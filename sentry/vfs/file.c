@@ -1,7 +1,10 @@
 /* Open file descriptions: reference counting and the checks every read/write/mmap shares. */
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +37,24 @@ void file_put(struct file *f)
         return;
     if (f->ops->release)
         f->ops->release(f);
+    if (f->dentry) {
+        struct path p = {f->mnt, f->dentry};
+        path_put(&p);
+    }
+    if (f->inode)
+        inode_put(f->inode);
     pthread_mutex_destroy(&f->pos_lock);
     free(f->name);
     free(f);
+}
+
+long file_stat(struct file *f, struct kstat *st)
+{
+    if (f->dentry) {
+        struct path p = {f->mnt, f->dentry};
+        return vfs_getattr(&p, st);
+    }
+    return f->ops->stat ? f->ops->stat(f, st) : -EINVAL;
 }
 
 long file_host_fd(struct file *f)
@@ -81,4 +99,38 @@ long file_write(struct file *f, struct uio *u, int64_t *pos)
     long rc = f->ops->write(f, u, &f->pos);
     pthread_mutex_unlock(&f->pos_lock);
     return rc;
+}
+
+long generic_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
+{
+    int64_t base;
+    switch (whence) {
+    case SEEK_SET:
+        base = 0;
+        break;
+    case SEEK_CUR:
+        base = *pos;
+        break;
+    case SEEK_END:
+        base = f->inode ? (int64_t)f->inode->size : 0;
+        break;
+    case SEEK_DATA:
+    case SEEK_HOLE: {
+        /* The whole file is data; the only hole is at the end. */
+        int64_t size = f->inode ? (int64_t)f->inode->size : 0;
+        if (off < 0 || off >= size)
+            return -ENXIO;
+        *pos = whence == SEEK_DATA ? off : size;
+        return *pos;
+    }
+    default:
+        return -EINVAL;
+    }
+    if ((off > 0 && base > INT64_MAX - off))
+        return -EOVERFLOW;
+    int64_t n = base + off;
+    if (n < 0)
+        return -EINVAL;
+    *pos = n;
+    return n;
 }

@@ -13,6 +13,9 @@
 
 struct task;
 struct file;
+struct mount;
+struct dentry;
+struct inode;
 
 /* One buffer segment: an application address (uio.user) or a sentry pointer. */
 struct uio_seg {
@@ -51,6 +54,14 @@ struct kstat {
     struct timespec atime, mtime, ctime, btime;
 };
 
+/* getdents: a filesystem's iterate() calls emit() for each entry from the file position on;
+ * emit returns false when the caller's buffer is full (the entry was not consumed). */
+struct dir_context {
+    bool (*emit)(struct dir_context *ctx, const char *name, size_t len, uint64_t ino,
+                 unsigned int type, int64_t next_pos);
+    int64_t pos;
+};
+
 struct file_ops {
     /* Transfer at `*pos` (advanced by the amount moved); pos is NULL for stream files (pipes,
      * ttys) where offsets mean nothing. Return bytes moved or -errno; 0 from read is EOF. */
@@ -59,8 +70,16 @@ struct file_ops {
     long (*llseek)(struct file *f, int64_t off, int whence, int64_t *pos);
     long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, uint64_t arg);
     long (*stat)(struct file *f, struct kstat *st);
+    /* Directory entries from ctx->pos on (ctx->pos is advanced as entries are consumed). */
+    long (*iterate)(struct file *f, struct dir_context *ctx);
+    long (*fsync)(struct file *f, bool datasync);
+    long (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
     /* A host fd whose pages back mmap of this file, or -ENODEV. Not a new fd: don't close it. */
     long (*host_fd)(struct file *f);
+    /* F_SETFL changed the status flags (e.g. O_NONBLOCK on a host socket). */
+    long (*setfl)(struct file *f, unsigned int flags);
+    /* fcntl commands the file type handles itself (F_GETPIPE_SZ, F_ADD_SEALS...). */
+    long (*fcntl)(struct file *f, struct task *t, unsigned int cmd, uint64_t arg);
     void (*release)(struct file *f);
 };
 
@@ -72,7 +91,13 @@ struct file {
     pthread_mutex_t pos_lock;
     int64_t pos;
     void *priv;
-    char *name; /* a path-like name for logs and /proc (e.g. "/dev/pts/0", "pipe:[3]") */
+    char *name; /* for files without a path: what /proc shows (e.g. "pipe:[3]", "anon_inode:[eventfd]") */
+    /* Files opened by path: where they were opened (referenced) and their inode. */
+    struct mount *mnt;
+    struct dentry *dentry;
+    struct inode *inode;
+    int owner;     /* F_SETOWN */
+    int owner_sig; /* F_SETSIG */
 };
 
 struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *priv,
@@ -92,10 +117,14 @@ static inline bool file_writable(const struct file *f)
 /* Whether a mapping with `prot` (shared or private) may be made of f: -EACCES/-ENODEV or 0. */
 long file_mmap_check(struct file *f, int prot, bool shared);
 long file_host_fd(struct file *f);
+/* stat of an open file: through its path when it has one, else the file type's own stat. */
+long file_stat(struct file *f, struct kstat *st);
 
 /* read/write at the file position (or at *pos for pread/pwrite), with the checks common to every
  * filesystem (access mode, O_APPEND, position locking). */
 long file_read(struct file *f, struct uio *u, int64_t *pos);
+/* lseek for files whose size is their inode's: SEEK_SET/CUR/END/DATA/HOLE. */
+long generic_llseek(struct file *f, int64_t off, int whence, int64_t *pos);
 long file_write(struct file *f, struct uio *u, int64_t *pos);
 
 #endif

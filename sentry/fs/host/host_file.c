@@ -25,7 +25,7 @@ static int hfd(struct file *f)
     return ((struct host_file *)f->priv)->fd;
 }
 
-static long host_read(struct file *f, struct uio *u, int64_t *pos)
+long host_fd_read(int fd, struct uio *u, int64_t *pos)
 {
     size_t cap = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
     if (cap == 0)
@@ -36,7 +36,7 @@ static long host_read(struct file *f, struct uio *u, int64_t *pos)
     long total = 0;
     while (u->resid > 0) {
         size_t want = u->resid < cap ? u->resid : cap;
-        ssize_t n = pos ? pread(hfd(f), buf, want, *pos) : read(hfd(f), buf, want);
+        ssize_t n = pos ? pread(fd, buf, want, *pos) : read(fd, buf, want);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -63,7 +63,7 @@ static long host_read(struct file *f, struct uio *u, int64_t *pos)
     return total;
 }
 
-static long host_write(struct file *f, struct uio *u, int64_t *pos)
+long host_fd_write(int fd, struct uio *u, int64_t *pos)
 {
     size_t cap = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
     if (cap == 0)
@@ -84,8 +84,8 @@ static long host_write(struct file *f, struct uio *u, int64_t *pos)
         }
         size_t off = 0;
         while (off < (size_t)c) {
-            ssize_t n = pos ? pwrite(hfd(f), buf + off, (size_t)c - off, *pos)
-                            : write(hfd(f), buf + off, (size_t)c - off);
+            ssize_t n = pos ? pwrite(fd, buf + off, (size_t)c - off, *pos)
+                            : write(fd, buf + off, (size_t)c - off);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
@@ -104,6 +104,16 @@ static long host_write(struct file *f, struct uio *u, int64_t *pos)
 out:
     free(buf);
     return total;
+}
+
+static long host_read(struct file *f, struct uio *u, int64_t *pos)
+{
+    return host_fd_read(hfd(f), u, pos);
+}
+
+static long host_write(struct file *f, struct uio *u, int64_t *pos)
+{
+    return host_fd_write(hfd(f), u, pos);
 }
 
 static long host_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
@@ -158,11 +168,9 @@ static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_
     }
 }
 
-static long host_stat(struct file *f, struct kstat *st)
+void host_stat_to_kstat(const struct stat *sp, struct kstat *st)
 {
-    struct stat s;
-    if (fstat(hfd(f), &s) != 0)
-        return -errno;
+    const struct stat s = *sp;
     memset(st, 0, sizeof(*st));
     st->dev = s.st_dev;
     st->ino = s.st_ino;
@@ -177,6 +185,14 @@ static long host_stat(struct file *f, struct kstat *st)
     st->atime = s.st_atim;
     st->mtime = s.st_mtim;
     st->ctime = s.st_ctim;
+}
+
+static long host_stat(struct file *f, struct kstat *st)
+{
+    struct stat s;
+    if (fstat(hfd(f), &s) != 0)
+        return -errno;
+    host_stat_to_kstat(&s, st);
     return 0;
 }
 

@@ -3,7 +3,19 @@
 #ifndef MOAT_FS_HOST_FILE_H
 #define MOAT_FS_HOST_FILE_H
 
+#include <stdint.h>
+#include <sys/stat.h>
+
 struct file;
+struct uio;
+struct kstat;
+
+/* Transfers between a host fd and a uio through a bounce buffer: at *pos with pread/pwrite, or
+ * at the fd's own offset when pos is NULL (streams: one read at most, never blocking twice; a
+ * write is all of each chunk or nothing of it, like a pipe). Bytes moved or -errno. */
+long host_fd_read(int fd, struct uio *u, int64_t *pos);
+long host_fd_write(int fd, struct uio *u, int64_t *pos);
+void host_stat_to_kstat(const struct stat *s, struct kstat *st);
 
 /* Wraps host_fd (ownership passes to the file); flags are the O_ACCMODE and status flags the
  * application sees. NULL on allocation failure. */

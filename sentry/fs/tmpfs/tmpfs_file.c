@@ -1,0 +1,136 @@
+/* tmpfs open files: regular files read and write their memfd; directories list their entries
+ * with entry cookies as offsets, so a removal never shifts a reader's position. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sentry/fs/host/host_file.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
+#include "sentry/vfs/vfs.h"
+
+static struct tmpfs_node *fnode(struct file *f)
+{
+    return f->inode->priv;
+}
+
+static long reg_read(struct file *f, struct uio *u, int64_t *pos)
+{
+    long rc = host_fd_read(fnode(f)->memfd, u, pos);
+    if (rc > 0)
+        clock_gettime(CLOCK_REALTIME, &f->inode->atime);
+    return rc;
+}
+
+static long reg_write(struct file *f, struct uio *u, int64_t *pos)
+{
+    struct inode *ino = f->inode;
+    pthread_mutex_lock(&ino->lock);
+    if (f->flags & O_APPEND)
+        *pos = (int64_t)ino->size;
+    long rc = host_fd_write(fnode(f)->memfd, u, pos);
+    if (rc > 0) {
+        if ((uint64_t)*pos > ino->size)
+            ino->size = (uint64_t)*pos;
+        clock_gettime(CLOCK_REALTIME, &ino->mtime);
+        ino->ctime = ino->mtime;
+    }
+    pthread_mutex_unlock(&ino->lock);
+    return rc;
+}
+
+static long reg_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
+{
+    if (whence == SEEK_DATA || whence == SEEK_HOLE) {
+        off_t r = lseek(fnode(f)->memfd, off, whence);
+        if (r < 0)
+            return -errno;
+        *pos = r;
+        return r;
+    }
+    return generic_llseek(f, off, whence, pos);
+}
+
+static long reg_host_fd(struct file *f)
+{
+    return fnode(f)->memfd;
+}
+
+static long reg_fsync(struct file *f, bool datasync)
+{
+    (void)f;
+    (void)datasync;
+    return 0;
+}
+
+static long reg_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+    struct inode *ino = f->inode;
+    pthread_mutex_lock(&ino->lock);
+    long rc = fallocate(fnode(f)->memfd, mode, off, len) == 0 ? 0 : -errno;
+    if (rc == 0 && !(mode & FALLOC_FL_KEEP_SIZE)) {
+        struct stat st;
+        if (fstat(fnode(f)->memfd, &st) == 0)
+            ino->size = (uint64_t)st.st_size;
+    }
+    pthread_mutex_unlock(&ino->lock);
+    return rc;
+}
+
+const struct file_ops tmpfs_reg_file_ops = {
+    .read = reg_read,
+    .write = reg_write,
+    .llseek = reg_llseek,
+    .host_fd = reg_host_fd,
+    .fsync = reg_fsync,
+    .fallocate = reg_fallocate,
+};
+
+static unsigned int dtype(const struct inode *ino)
+{
+    return (ino->mode >> 12) & 15; /* DT_* equals the S_IFMT nibble */
+}
+
+static long dir_iterate(struct file *f, struct dir_context *ctx)
+{
+    struct inode *dir = f->inode;
+    struct tmpfs_node *n = dir->priv;
+    if (ctx->pos == 0) {
+        if (!ctx->emit(ctx, ".", 1, dir->ino, 4, 1))
+            return 0;
+        ctx->pos = 1;
+    }
+    if (ctx->pos == 1) {
+        struct dentry *parent = f->dentry->parent;
+        uint64_t pino = parent->inode ? parent->inode->ino : dir->ino;
+        if (!ctx->emit(ctx, "..", 2, pino, 4, 2))
+            return 0;
+        ctx->pos = 2;
+    }
+    pthread_mutex_lock(&dir->lock);
+    for (size_t i = 0; i < n->nents; i++) {
+        struct tmpfs_dirent *e = &n->ents[i];
+        if (e->cookie < ctx->pos)
+            continue;
+        if (!ctx->emit(ctx, e->name, strlen(e->name), e->inode->ino, dtype(e->inode),
+                       e->cookie + 1))
+            break;
+        ctx->pos = e->cookie + 1;
+    }
+    pthread_mutex_unlock(&dir->lock);
+    return 0;
+}
+
+const struct file_ops tmpfs_dir_file_ops = {
+    .iterate = dir_iterate,
+    .llseek = generic_llseek,
+    .fsync = reg_fsync,
+};
+
+long tmpfs_open_special(struct dentry *d, struct file *f, int flags)
+{
+    return vfs_open_special(d, f, flags);
+}

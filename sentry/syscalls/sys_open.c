@@ -1,0 +1,129 @@
+/* open, openat, openat2, creat, close, close_range. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+
+#include "sentry/syscalls/sys_common.h"
+#include "sentry/syscalls/syscall_handlers.h"
+
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+/* The flags open(2) knows (others are ignored by open and refused by openat2). */
+#define VALID_OPEN_FLAGS                                                                           \
+    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |         \
+     FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | \
+     O_PATH | O_TMPFILE)
+
+static long do_open(struct task *t, int dirfd, uaddr_t upath, int flags, unsigned int mode,
+                    unsigned int lookup_flags)
+{
+    char *path;
+    long rc = get_user_path(t, upath, &path);
+    if (rc < 0)
+        return rc;
+    if (flags & O_PATH)
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    struct file *f;
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        rc = -EOPNOTSUPP;
+    else
+        rc = vfs_open(t, dirfd, path, flags, mode, lookup_flags, &f);
+    free(path);
+    if (rc < 0)
+        return rc;
+    rc = fd_install(t->files, f, 0, flags & O_CLOEXEC, task_nofile(t));
+    file_put(f);
+    return rc;
+}
+
+long sys_open(struct task *t, uaddr_t filename, int flags, unsigned int mode)
+{
+    return do_open(t, AT_FDCWD, filename, flags & VALID_OPEN_FLAGS, mode, 0);
+}
+
+long sys_openat(struct task *t, int dfd, uaddr_t filename, int flags, unsigned int mode)
+{
+    return do_open(t, dfd, filename, flags & VALID_OPEN_FLAGS, mode, 0);
+}
+
+long sys_creat(struct task *t, uaddr_t pathname, unsigned int mode)
+{
+    return do_open(t, AT_FDCWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode, 0);
+}
+
+long sys_openat2(struct task *t, int dfd, uaddr_t filename, uaddr_t uhow, size_t usize)
+{
+    struct open_how how;
+    if (usize < sizeof(how))
+        return -EINVAL;
+    if (usize > 4096)
+        return -E2BIG;
+    memset(&how, 0, sizeof(how));
+    if (copy_in(t, &how, uhow, sizeof(how)) < 0)
+        return -EFAULT;
+    /* A larger struct from a newer libc is fine if what we do not know is zero. */
+    for (size_t off = sizeof(how); off < usize; off += 8) {
+        uint64_t w = 0;
+        size_t n = usize - off < 8 ? usize - off : 8;
+        if (copy_in(t, &w, uhow + off, n) < 0)
+            return -EFAULT;
+        if (w)
+            return -E2BIG;
+    }
+    if (how.flags & ~(uint64_t)VALID_OPEN_FLAGS)
+        return -EINVAL;
+    if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+                                  RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED))
+        return -EINVAL;
+    if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+        return -EINVAL;
+    if (how.mode & ~07777ULL)
+        return -EINVAL;
+    if (how.mode && !(how.flags & O_CREAT) && (how.flags & O_TMPFILE) != O_TMPFILE)
+        return -EINVAL;
+    if ((how.flags & O_PATH) && (how.flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW |
+                                                         O_CLOEXEC)))
+        return -EINVAL;
+    unsigned int lf = 0;
+    if (how.resolve & RESOLVE_NO_XDEV)
+        lf |= LOOKUP_NO_XDEV;
+    if (how.resolve & RESOLVE_NO_MAGICLINKS)
+        lf |= LOOKUP_NO_MAGICLINKS;
+    if (how.resolve & RESOLVE_NO_SYMLINKS)
+        lf |= LOOKUP_NO_SYMLINKS;
+    if (how.resolve & RESOLVE_BENEATH)
+        lf |= LOOKUP_BENEATH;
+    if (how.resolve & RESOLVE_IN_ROOT)
+        lf |= LOOKUP_IN_ROOT;
+    return do_open(t, dfd, filename, (int)how.flags, (unsigned int)how.mode, lf);
+}
+
+long sys_close(struct task *t, int fd)
+{
+    return fd_close(t->files, fd);
+}
+
+long sys_close_range(struct task *t, unsigned int fd, unsigned int max_fd, unsigned int flags)
+{
+    if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+        return -EINVAL;
+    if (fd > max_fd)
+        return -EINVAL;
+    if (flags & CLOSE_RANGE_UNSHARE) {
+        struct fd_table *copy = fd_table_dup(t->files);
+        if (!copy)
+            return -ENOMEM;
+        fd_table_put(t->files);
+        t->files = copy;
+    }
+    fd_close_range(t->files, fd, max_fd, flags & CLOSE_RANGE_CLOEXEC);
+    return 0;
+}
