@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sentry/boot_config.h"
+#include "sentry/boot_fs.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
@@ -74,6 +75,10 @@ int sentry_boot(int config_fd)
     k.strace_fd = cfg.strace_fd;
     k.debug = cfg.debug;
     snprintf(k.hostname, sizeof(k.hostname), "%s", cfg.hostname);
+    if (!cfg.argv[0]) {
+        klog("boot config: no command to run");
+        return 125;
+    }
     snprintf(k.domainname, sizeof(k.domainname), "(none)");
     clock_gettime(CLOCK_REALTIME, &k.boot_realtime);
     pthread_mutex_init(&k.tasks_lock, NULL);
@@ -91,13 +96,14 @@ int sentry_boot(int config_fd)
         return 125;
     }
 
-    struct file *exe = host_file_new(cfg.exe_fd, O_RDONLY, cfg.execfn);
-    if (!exe) {
-        klog("out of memory");
+    rc = (int)boot_build_mounts(&cfg, err, sizeof(err));
+    if (rc < 0) {
+        klog("%s", err);
         return 125;
     }
-    rc = task_create_init(&k, exe, err, sizeof(err));
-    file_put(exe);
+
+    k.max_tasks = 4096;
+    rc = task_create_init(&k, cfg.argv[0], err, sizeof(err));
     if (rc < 0) {
         klog("%s", err);
         platform_destroy(k.platform);

@@ -20,8 +20,18 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "argv", strv_to_json(cfg->argv));
     json_object_object_add(o, "envp", strv_to_json(cfg->envp));
-    json_object_object_add(o, "execfn", json_object_new_string(cfg->execfn ? cfg->execfn : ""));
-    json_object_object_add(o, "exe_fd", json_object_new_int(cfg->exe_fd));
+    json_object_object_add(o, "cwd", json_object_new_string(cfg->cwd ? cfg->cwd : "/"));
+    json_object_object_add(o, "gofer_fd", json_object_new_int(cfg->gofer_fd));
+    json_object_object_add(o, "overlay", json_object_new_boolean(cfg->overlay));
+    json_object *mounts = json_object_new_array();
+    for (int i = 0; i < cfg->nmounts; i++) {
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "gofer_index", json_object_new_int((int)cfg->mounts[i].gofer_index));
+        json_object_object_add(m, "target", json_object_new_string(cfg->mounts[i].target));
+        json_object_object_add(m, "readonly", json_object_new_boolean(cfg->mounts[i].readonly));
+        json_object_array_add(mounts, m);
+    }
+    json_object_object_add(o, "mounts", mounts);
     json_object *stdio = json_object_new_array();
     for (int i = 0; i < 3; i++)
         json_object_array_add(stdio, json_object_new_int(cfg->stdio_fds[i]));
@@ -97,10 +107,37 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
     if ((rc = get_strv(o, "argv", &cfg->argv, err, errlen)) < 0 ||
         (rc = get_strv(o, "envp", &cfg->envp, err, errlen)) < 0)
         goto out;
-    GET("execfn", json_type_string, v);
-    cfg->execfn = strdup(json_object_get_string(v));
-    GET("exe_fd", json_type_int, v);
-    cfg->exe_fd = json_object_get_int(v);
+    GET("cwd", json_type_string, v);
+    cfg->cwd = strdup(json_object_get_string(v));
+    GET("gofer_fd", json_type_int, v);
+    cfg->gofer_fd = json_object_get_int(v);
+    GET("overlay", json_type_boolean, v);
+    cfg->overlay = json_object_get_boolean(v);
+    GET("mounts", json_type_array, v);
+    if (json_object_array_length(v) < 1 || json_object_array_length(v) > BOOT_MAX_MOUNTS) {
+        snprintf(err, errlen, "boot config: mounts must have 1 to %d entries", BOOT_MAX_MOUNTS);
+        rc = -EINVAL;
+        goto out;
+    }
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *m = json_object_array_get_idx(v, i), *f;
+        struct boot_mount *bm = &cfg->mounts[cfg->nmounts++];
+        if (!json_object_is_type(m, json_type_object) ||
+            !json_object_object_get_ex(m, "gofer_index", &f) || !json_object_is_type(f, json_type_int)) {
+            snprintf(err, errlen, "boot config: mounts[%zu].gofer_index is missing", i);
+            rc = -EINVAL;
+            goto out;
+        }
+        bm->gofer_index = (unsigned)json_object_get_int(f);
+        if (!json_object_object_get_ex(m, "target", &f) || !json_object_is_type(f, json_type_string) ||
+            json_object_get_string(f)[0] != '/') {
+            snprintf(err, errlen, "boot config: mounts[%zu].target must be an absolute path", i);
+            rc = -EINVAL;
+            goto out;
+        }
+        bm->target = strdup(json_object_get_string(f));
+        bm->readonly = json_object_object_get_ex(m, "readonly", &f) && json_object_get_boolean(f);
+    }
     GET("stdio_fds", json_type_array, v);
     if (json_object_array_length(v) != 3) {
         snprintf(err, errlen, "boot config: stdio_fds must have 3 entries");
@@ -144,7 +181,9 @@ void boot_config_free(struct boot_config *cfg)
 {
     free_strv(cfg->argv);
     free_strv(cfg->envp);
-    free(cfg->execfn);
+    free(cfg->cwd);
+    for (int i = 0; i < cfg->nmounts; i++)
+        free(cfg->mounts[i].target);
     free(cfg->platform);
     free(cfg->hostname);
     memset(cfg, 0, sizeof(*cfg));

@@ -6,11 +6,23 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* A filesystem the gofer serves, and where it appears in the sandbox. Mount 0 is the root. */
+struct boot_mount {
+    unsigned gofer_index;
+    char *target; /* absolute path in the sandbox ("/" for the root) */
+    bool readonly;
+};
+
+#define BOOT_MAX_MOUNTS 64
+
 struct boot_config {
-    char **argv;      /* the workload's argv (NULL-terminated) */
+    char **argv;      /* the workload's argv (NULL-terminated); argv[0] is looked up in PATH */
     char **envp;      /* its environment (NULL-terminated) */
-    char *execfn;     /* the path as given (AT_EXECFN, /proc/self/exe until the VFS exists) */
-    int exe_fd;       /* an fd the CLI opened on the executable */
+    char *cwd;        /* the working directory in the sandbox */
+    int gofer_fd;     /* the sentry's end of the gofer's socket */
+    struct boot_mount mounts[BOOT_MAX_MOUNTS];
+    int nmounts;
+    bool overlay;     /* the root is the gofer's read-only root plus an in-sentry upper layer */
     int stdio_fds[3]; /* host fds that become the workload's 0, 1, 2 */
     char *platform;   /* "ptrace" */
     bool cpu_pinning;

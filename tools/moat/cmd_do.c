@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sentry/boot_config.h"
 #include "tools/moat/cli.h"
+#include "tools/moat/sandbox.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -26,18 +26,25 @@ struct do_opts {
     const char *strace; /* NULL: off; "-": stderr; else a file */
     bool debug;
     const char *hostname;
+    const char *cwd;
+    bool overlay;
     char **env; /* NAME=VALUE, NULL-terminated */
     size_t nenv;
+    struct sandbox_mount binds[SANDBOX_MAX_MOUNTS - 1];
+    int nbinds;
 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: moat do [OPTIONS] [--] [CMD [ARGS...]]\n"
+            "  -v HOST[:SANDBOX][:ro]  bind-mount a host path (writable unless :ro)\n"
+            "  -w DIR                  working directory in the sandbox (default: the current one)\n"
+            "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
+            "  --overlay=none          write through to the host root (default: a private overlay)\n"
             "  --platform ptrace       how application code runs (default ptrace)\n"
             "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
             "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
-            "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
             "  --hostname NAME         the sandbox's hostname (default moat)\n"
             "  --debug                 the sentry's debug log\n"
             "without CMD, runs: %s %s \"%s\"\n",
@@ -66,35 +73,33 @@ static int env_set(struct do_opts *o, const char *kv)
     return 0;
 }
 
-static const char *env_get(const struct do_opts *o, const char *name)
+/* -v HOST[:SANDBOX][:ro] */
+static int add_bind(struct do_opts *o, const char *spec, struct moat_err *e)
 {
-    size_t n = strlen(name);
-    for (size_t i = 0; i < o->nenv; i++)
-        if (strncmp(o->env[i], name, n) == 0 && o->env[i][n] == '=')
-            return o->env[i] + n + 1;
-    return NULL;
-}
-
-/* Finds CMD like execvp would, in the sandbox's PATH; returns a malloc'd path or NULL. */
-static char *resolve_command(const char *cmd, const char *path)
-{
-    if (strchr(cmd, '/'))
-        return strdup(cmd);
-    char *copy = strdup(path ? path : DEFAULT_PATH);
-    char *result = NULL;
-    for (char *save, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        char *p;
-        if (asprintf(&p, "%s/%s", *dir ? dir : ".", cmd) < 0)
-            break;
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
-            result = p;
-            break;
-        }
-        free(p);
+    if (o->nbinds >= SANDBOX_MAX_MOUNTS - 1)
+        return moat_fail(e, 0, "too many -v mounts (at most %d)", SANDBOX_MAX_MOUNTS - 1);
+    char *copy = strdup(spec);
+    char *parts[3] = {0};
+    int n = 0;
+    for (char *save, *p = strtok_r(copy, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save))
+        parts[n++] = p;
+    bool ro = false;
+    if (n >= 2 && strcmp(parts[n - 1], "ro") == 0) {
+        ro = true;
+        n--;
+    } else if (n >= 2 && strcmp(parts[n - 1], "rw") == 0) {
+        n--;
     }
-    free(copy);
-    return result;
+    if (n < 1 || n > 2)
+        return moat_fail(e, 0, "-v takes HOST[:SANDBOX][:ro], not \"%s\"", spec);
+    char *host = realpath(parts[0], NULL);
+    if (!host)
+        return moat_fail(e, errno, "-v %s: the host path", parts[0]);
+    const char *target = n == 2 ? parts[1] : host;
+    if (target[0] != '/')
+        return moat_fail(e, 0, "-v %s: the sandbox path must be absolute", spec);
+    o->binds[o->nbinds++] = (struct sandbox_mount){host, strdup(target), ro};
+    return 0;
 }
 
 static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, struct moat_err *e)
@@ -134,6 +139,17 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
         } else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && next) {
             if (env_set(o, argv[++i]) < 0)
                 return moat_fail(e, 0, "-e takes NAME=VALUE, not \"%s\"", argv[i]);
+        } else if (strcmp(a, "-v") == 0 && next) {
+            if (add_bind(o, argv[++i], e) < 0)
+                return -1;
+        } else if (strcmp(a, "-w") == 0 && next) {
+            o->cwd = argv[++i];
+            if (o->cwd[0] != '/')
+                return moat_fail(e, 0, "-w takes an absolute path, not \"%s\"", o->cwd);
+        } else if (strcmp(a, "--overlay=none") == 0) {
+            o->overlay = false;
+        } else if (strcmp(a, "--overlay") == 0 || strcmp(a, "--overlay=memory") == 0) {
+            o->overlay = true;
         } else if (strcmp(a, "--hostname") == 0 && next) {
             o->hostname = argv[++i];
         } else if (strcmp(a, "--debug") == 0) {
@@ -147,33 +163,10 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
     return 0;
 }
 
-/* The config travels in a memfd: the sentry reads it from an inherited fd. */
-static int config_fd(const struct boot_config *cfg, struct moat_err *e)
-{
-    char *json = boot_config_serialize(cfg);
-    if (!json)
-        return moat_fail(e, ENOMEM, "cannot serialize the sentry config");
-    int fd = memfd_create("moat-boot-config", 0);
-    size_t len = strlen(json);
-    if (fd < 0 || write(fd, json, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) != 0) {
-        free(json);
-        return moat_fail(e, errno, "cannot pass the sentry config");
-    }
-    free(json);
-    return fd;
-}
-
-static pid_t sentry_pid;
-
-static void forward_signal(int sig)
-{
-    if (sentry_pid > 0)
-        kill(sentry_pid, sig);
-}
-
 int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
-    struct do_opts o = {.platform = "ptrace", .cpu_pinning = true, .hostname = "moat"};
+    struct do_opts o = {.platform = "ptrace", .cpu_pinning = true, .hostname = "moat",
+                        .overlay = true};
     o.debug = g->debug;
     int ci = argc;
     if (env_set(&o, "PATH=" DEFAULT_PATH) < 0 || env_set(&o, "HOME=/root") < 0)
@@ -185,19 +178,10 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     }
     if (parse_opts(&o, argc, argv, &ci, e) < 0)
         return -1;
-    char *const *cmd = ci < argc ? argv + ci : (char *const *)default_command;
+    char cwd[4096];
+    if (!o.cwd)
+        o.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
 
-    char *exe = resolve_command(cmd[0], env_get(&o, "PATH"));
-    if (!exe) {
-        fprintf(stderr, "moat do: %s: command not found\n", cmd[0]);
-        return 127;
-    }
-    int exe_fd = open(exe, O_RDONLY);
-    if (exe_fd < 0) {
-        int err = errno;
-        fprintf(stderr, "moat do: %s: %s\n", exe, strerror(err));
-        return err == ENOENT ? 127 : 126;
-    }
     int strace_fd = -1;
     if (o.strace && strcmp(o.strace, "-") != 0) {
         strace_fd = open(o.strace, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
@@ -213,54 +197,25 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
             return moat_fail(e, errno, "cannot open the log %s", g->log);
     }
 
-    struct boot_config cfg = {
-        .argv = (char **)cmd,
+    struct sandbox_spec spec = {
+        .argv = ci < argc ? argv + ci : (char **)default_command,
         .envp = o.env,
-        .execfn = exe,
-        .exe_fd = exe_fd,
-        .stdio_fds = {0, 1, 2},
-        .platform = (char *)o.platform,
+        .cwd = o.cwd,
+        .uid = getuid(),
+        .gid = getgid(),
+        .hostname = o.hostname,
+        .overlay = o.overlay,
+        .platform = o.platform,
         .cpu_pinning = o.cpu_pinning,
         .strace_fd = strace_fd,
         .log_fd = log_fd,
         .debug = o.debug,
-        .hostname = (char *)o.hostname,
-        .uid = getuid(),
-        .gid = getgid(),
     };
-    int cfd = config_fd(&cfg, e);
-    if (cfd < 0)
-        return -1;
-
-    pid_t pid = fork();
-    if (pid < 0)
-        return moat_fail(e, errno, "cannot start the sentry");
-    if (pid == 0) {
-        char fdarg[16];
-        snprintf(fdarg, sizeof(fdarg), "%d", cfd);
-        execl(MOAT_SELF_EXE, "moat", "boot", "--config-fd", fdarg, (char *)NULL);
-        fprintf(stderr, "moat do: cannot start the sentry: %s\n", strerror(errno));
-        _exit(125);
-    }
-    close(cfd);
-    close(exe_fd);
-    sentry_pid = pid;
-    /* The terminal sends SIGINT/SIGQUIT to the whole foreground group (the sentry included);
-     * other termination requests are forwarded. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    signal(SIGTERM, forward_signal);
-    signal(SIGHUP, forward_signal);
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return moat_fail(e, errno, "waiting for the sentry");
-    }
-    free(exe);
+    /* The host's root, read-only under the overlay (or written through with --overlay=none). */
+    spec.mounts[spec.nmounts++] = (struct sandbox_mount){"/", "/", o.overlay};
+    for (int i = 0; i < o.nbinds; i++)
+        spec.mounts[spec.nmounts++] = o.binds[i];
+    int rc = sandbox_run(&spec, e);
     free(o.env);
-    if (WIFSIGNALED(status)) {
-        fprintf(stderr, "moat do: the sentry was killed by signal %d\n", WTERMSIG(status));
-        return 128 + WTERMSIG(status);
-    }
-    return WEXITSTATUS(status);
+    return rc;
 }
