@@ -4,7 +4,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 int platform_create(const struct platform_options *opts, struct platform **out)
 {
@@ -127,6 +131,16 @@ int platform_set_fpregs(struct platform_ctx *ctx, const arch_fpregs *fp)
     return ctx->as->p->ops->set_fpregs(ctx, fp);
 }
 
+int platform_get_xstate(struct platform_ctx *ctx, void *buf, size_t *len)
+{
+    return ctx->as->p->ops->get_xstate(ctx, buf, len);
+}
+
+int platform_set_xstate(struct platform_ctx *ctx, const void *buf, size_t len)
+{
+    return ctx->as->p->ops->set_xstate(ctx, buf, len);
+}
+
 void platform_ctx_interrupt(struct platform_ctx *ctx)
 {
     ctx->as->p->ops->interrupt(ctx);
@@ -135,6 +149,36 @@ void platform_ctx_interrupt(struct platform_ctx *ctx)
 void platform_ctx_release(struct platform_ctx *ctx)
 {
     ctx->as->p->ops->ctx_release(ctx);
+}
+
+int platform_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
+                   struct platform_pending **out)
+{
+    return parent->as->p->ops->clone(parent, kind, out);
+}
+
+struct platform_as *platform_pending_as(struct platform_pending *p)
+{
+    return p->as;
+}
+
+int platform_adopt(struct platform_pending *p, struct platform_ctx **ctx)
+{
+    int rc = p->as->p->ops->adopt(p, ctx);
+    platform_as_put(p->as);
+    free(p);
+    return rc;
+}
+
+void platform_pending_abort(struct platform_pending *p)
+{
+    /* A lone new process dies whole; a new thread of an existing process is killed alone. */
+    if (p->host_tid == p->as->host_pid)
+        kill(p->as->host_pid, SIGKILL);
+    else
+        syscall(SYS_tgkill, p->as->host_pid, p->host_tid, SIGKILL);
+    platform_as_put(p->as);
+    free(p);
 }
 
 struct platform_as *platform_ctx_as(struct platform_ctx *ctx)

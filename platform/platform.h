@@ -81,6 +81,11 @@ void platform_switch(struct platform_ctx *ctx, arch_regs *regs, struct trap *tra
 int platform_get_fpregs(struct platform_ctx *ctx, arch_fpregs *fp);
 int platform_set_fpregs(struct platform_ctx *ctx, const arch_fpregs *fp);
 
+/* The full extended state (XSAVE layout, non-compacted, as signal frames carry it). *len is the
+ * buffer size in, the state's size out. */
+int platform_get_xstate(struct platform_ctx *ctx, void *buf, size_t *len);
+int platform_set_xstate(struct platform_ctx *ctx, const void *buf, size_t len);
+
 /* Makes a running platform_switch() of another sentry thread return TRAP_INTERRUPT soon.
  * Safe to call from any thread. */
 void platform_ctx_interrupt(struct platform_ctx *ctx);
@@ -90,6 +95,20 @@ void platform_ctx_release(struct platform_ctx *ctx);
 
 /* The address space a context runs in. */
 struct platform_as *platform_ctx_as(struct platform_ctx *ctx);
+
+/* New application threads and processes. The calling sentry thread clones the stub thread it
+ * serves; the new stub thread waits (untraced, idle) until the sentry thread that will serve it
+ * adopts it. THREAD: a thread of the same process. FORK: a new process with a copy-on-write copy
+ * of the address space. VM: a new process sharing the address space (vfork, CLONE_VM). */
+enum platform_clone_kind { PLATFORM_CLONE_THREAD, PLATFORM_CLONE_FORK, PLATFORM_CLONE_VM };
+int platform_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
+                   struct platform_pending **out);
+/* The address space the pending thread lives in (a new one for FORK and VM). */
+struct platform_as *platform_pending_as(struct platform_pending *p);
+/* Called on the new task's own sentry thread: from now on it serves the context. */
+int platform_adopt(struct platform_pending *p, struct platform_ctx **ctx);
+/* The new task could not start: kill the pending thread (and its process, for FORK/VM). */
+void platform_pending_abort(struct platform_pending *p);
 
 /* Host pid of the stub process (its CPU clock is the application's). */
 pid_t platform_as_host_pid(const struct platform_as *as);

@@ -17,8 +17,13 @@ struct platform_ops {
     void (*switch_to)(struct platform_ctx *ctx, arch_regs *regs, struct trap *trap);
     int (*get_fpregs)(struct platform_ctx *ctx, arch_fpregs *fp);
     int (*set_fpregs)(struct platform_ctx *ctx, const arch_fpregs *fp);
+    int (*get_xstate)(struct platform_ctx *ctx, void *buf, size_t *len);
+    int (*set_xstate)(struct platform_ctx *ctx, const void *buf, size_t len);
     void (*interrupt)(struct platform_ctx *ctx);
     void (*ctx_release)(struct platform_ctx *ctx);
+    int (*clone)(struct platform_ctx *parent, enum platform_clone_kind kind,
+                 struct platform_pending **out);
+    int (*adopt)(struct platform_pending *p, struct platform_ctx **ctx);
 };
 
 /* Every platform's objects start with these headers, so platform.c can dispatch. */
@@ -37,6 +42,11 @@ struct platform_as {
 
 struct platform_ctx {
     struct platform_as *as;
+    pid_t host_tid;
+};
+
+struct platform_pending {
+    struct platform_as *as; /* referenced */
     pid_t host_tid;
 };
 

@@ -34,9 +34,14 @@ long ptrace_run_stub(struct ptrace_ctx *c, uint64_t rip, arch_regs *regs);
 void ptrace_switch_to(struct platform_ctx *ctx, arch_regs *regs, struct trap *trap);
 int ptrace_get_fpregs(struct platform_ctx *ctx, arch_fpregs *fp);
 int ptrace_set_fpregs(struct platform_ctx *ctx, const arch_fpregs *fp);
+int ptrace_get_xstate(struct platform_ctx *ctx, void *buf, size_t *len);
+int ptrace_set_xstate(struct platform_ctx *ctx, const void *buf, size_t len);
 void ptrace_interrupt(struct platform_ctx *ctx);
 void ptrace_ctx_release(struct platform_ctx *ctx);
 
+int ptrace_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
+                 struct platform_pending **out);
+int ptrace_adopt_pending(struct platform_pending *p, struct platform_ctx **ctx);
 int ptrace_as_create(struct platform *p, struct platform_as **as, struct platform_ctx **ctx);
 void ptrace_as_free(struct platform_as *as);
 long ptrace_map_anon(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared);

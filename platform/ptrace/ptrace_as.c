@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -123,4 +125,112 @@ long ptrace_map_fd(struct platform_ctx *via, uint64_t addr, uint64_t len, int pr
 out:
     pthread_mutex_unlock(&as->fd_lock);
     return rc;
+}
+
+/* A new stub process for fork/vfork: the child's control socket travels over ours, then the stub
+ * clones; we wait for the child's "ready" before anyone adopts it. */
+static int clone_process(struct ptrace_ctx *c, bool share_vm, struct platform_pending *pend)
+{
+    struct ptrace_as *as = (struct ptrace_as *)c->base.as;
+    struct platform *p = as->base.p;
+    uint64_t data_addr = p->layout.stub_start + STUB_CODE_SIZE;
+    char page[STUB_DATA_CMSG];
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return -errno;
+    struct ptrace_as *nas = calloc(1, sizeof(*nas));
+    if (!nas) {
+        close(sv[0]);
+        close(sv[1]);
+        return -ENOMEM;
+    }
+    stub_prepare_msghdr(page, data_addr);
+    char payload = 'f';
+    struct iovec iov = {&payload, 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cm;
+    memset(&cm, 0, sizeof(cm));
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                        .msg_controllen = sizeof(cm.buf)};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &sv[1], sizeof(int));
+
+    long rc;
+    pthread_mutex_lock(&as->fd_lock);
+    if (platform_write(&as->base, data_addr + STUB_DATA_MSGHDR, page + STUB_DATA_MSGHDR,
+                       STUB_DATA_CMSG - STUB_DATA_MSGHDR) != STUB_DATA_CMSG - STUB_DATA_MSGHDR)
+        rc = -EFAULT;
+    else if (sendmsg(as->ctl, &mh, MSG_NOSIGNAL) != 1)
+        rc = -errno;
+    else {
+        arch_regs r = c->host_regs;
+        uint64_t flags = CLONE_PARENT | (share_vm ? CLONE_VM : 0);
+        arch_set_syscall_args(&r, 0, flags, 0, 0, 0, 0, 0);
+        rc = ptrace_run_stub(c, stub_sym(p, stub_fork), &r);
+    }
+    pthread_mutex_unlock(&as->fd_lock);
+    close(sv[1]);
+    uint64_t ready;
+    if (rc > 0 && read(sv[0], &ready, sizeof(ready)) != (ssize_t)sizeof(ready)) {
+        kill((pid_t)rc, SIGKILL);
+        rc = -EAGAIN;
+    }
+    if (rc <= 0) {
+        close(sv[0]);
+        free(nas);
+        return rc < 0 ? (int)rc : -EAGAIN;
+    }
+    nas->base.p = p;
+    nas->base.refs = 1;
+    nas->base.host_pid = (pid_t)rc;
+    nas->ctl = sv[0];
+    pthread_mutex_init(&nas->fd_lock, NULL);
+    pend->as = &nas->base;
+    pend->host_tid = (pid_t)rc;
+    return 0;
+}
+
+int ptrace_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
+                 struct platform_pending **out)
+{
+    struct ptrace_ctx *c = (struct ptrace_ctx *)parent;
+    struct platform_pending *pend = calloc(1, sizeof(*pend));
+    if (!pend)
+        return -ENOMEM;
+    int rc;
+    if (kind == PLATFORM_CLONE_THREAD) {
+        arch_regs r = c->host_regs;
+        uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                         CLONE_SYSVSEM;
+        arch_set_syscall_args(&r, 0, flags, 0, 0, 0, 0, 0);
+        long tid = ptrace_run_stub(c, stub_sym(parent->as->p, stub_clone_thread), &r);
+        rc = tid > 0 ? 0 : tid < 0 ? (int)tid : -EAGAIN;
+        if (rc == 0) {
+            pend->as = platform_as_get(parent->as);
+            pend->host_tid = (pid_t)tid;
+        }
+    } else {
+        rc = clone_process(c, kind == PLATFORM_CLONE_VM, pend);
+    }
+    if (rc < 0) {
+        free(pend);
+        return rc;
+    }
+    *out = pend;
+    return 0;
+}
+
+int ptrace_adopt_pending(struct platform_pending *p, struct platform_ctx **ctx)
+{
+    struct ptrace_ctx *c;
+    int rc = ptrace_adopt((struct ptrace_as *)p->as, p->host_tid, &c);
+    if (rc < 0)
+        return rc;
+    *ctx = &c->base;
+    return 0;
 }

@@ -24,8 +24,12 @@ static const struct platform_ops ptrace_ops = {
     .switch_to = ptrace_switch_to,
     .get_fpregs = ptrace_get_fpregs,
     .set_fpregs = ptrace_set_fpregs,
+    .get_xstate = ptrace_get_xstate,
+    .set_xstate = ptrace_set_xstate,
     .interrupt = ptrace_interrupt,
     .ctx_release = ptrace_ctx_release,
+    .clone = ptrace_clone,
+    .adopt = ptrace_adopt_pending,
 };
 
 int ptrace_platform_create(const struct platform_options *opts, struct platform **out)

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -185,6 +187,23 @@ int ptrace_get_fpregs(struct platform_ctx *ctx, arch_fpregs *fp)
 int ptrace_set_fpregs(struct platform_ctx *ctx, const arch_fpregs *fp)
 {
     if (ptrace(PTRACE_SETFPREGS, ctx->host_tid, 0, fp) != 0)
+        return -errno;
+    return 0;
+}
+
+int ptrace_get_xstate(struct platform_ctx *ctx, void *buf, size_t *len)
+{
+    struct iovec iov = {buf, *len};
+    if (ptrace(PTRACE_GETREGSET, ctx->host_tid, NT_X86_XSTATE, &iov) != 0)
+        return -errno;
+    *len = iov.iov_len;
+    return 0;
+}
+
+int ptrace_set_xstate(struct platform_ctx *ctx, const void *buf, size_t len)
+{
+    struct iovec iov = {(void *)buf, len};
+    if (ptrace(PTRACE_SETREGSET, ctx->host_tid, NT_X86_XSTATE, &iov) != 0)
         return -errno;
     return 0;
 }

@@ -49,6 +49,53 @@ stub_map_fd:
     mov %r12, %rax
 1:  int3
 
+/* A new thread in this process (CLONE_THREAD): the child idles until adopted; the parent stops
+ * with the child's tid (or -errno) in rax. In: rdi = clone flags. */
+    .globl stub_clone_thread
+stub_clone_thread:
+    xor %esi, %esi
+    xor %edx, %edx
+    xor %r10d, %r10d
+    xor %r8d, %r8d
+    mov $__NR_clone, %eax
+    syscall
+    test %rax, %rax
+    jz stub_idle
+    int3
+
+/* A new process (fork, or vfork-like with CLONE_VM): first receives the child's own control
+ * socket over fd 0 (msghdr prepared in the data page), then clones. The child makes that socket
+ * its fd 0, arms PR_SET_PDEATHSIG, checks that the sentry is still its parent, says "ready" and
+ * idles; the parent closes its copy and stops with the pid in rax. In: rdi = clone flags. */
+    .globl stub_fork
+stub_fork:
+    mov %rdi, %r12
+    mov $__NR_recvmsg, %eax
+    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
+    lea (stub_code_start + STUB_CODE_SIZE + STUB_DATA_MSGHDR)(%rip), %rsi
+    mov $0x40000000, %edx               /* MSG_CMSG_CLOEXEC */
+    syscall
+    test %rax, %rax
+    js 1f
+    movl (stub_code_start + STUB_CODE_SIZE + STUB_DATA_CMSG + 16)(%rip), %r13d
+    mov %r12, %rdi
+    xor %esi, %esi
+    xor %edx, %edx
+    xor %r10d, %r10d
+    xor %r8d, %r8d
+    mov $__NR_clone, %eax
+    syscall
+    test %rax, %rax
+    jz 2f
+    mov %rax, %r12
+    mov $__NR_close, %eax
+    mov %r13d, %edi
+    syscall
+    mov %r12, %rax
+1:  int3
+2:  lea (stub_code_start + STUB_CODE_SIZE)(%rip), %rbp
+    jmp 5f                              /* the same child setup as the zygote's children */
+
 /* The master stub's loop ("zygote"). Entered once from the freshly forked child with
  * rdi = pointer to the data page. Unmaps every range listed in the data page, then serves
  * requests on fd 0: each request carries one fd (the new stub's control socket); it forks a child

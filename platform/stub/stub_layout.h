@@ -24,6 +24,7 @@
 #ifndef __ASSEMBLER__
 extern const char stub_code_start[], stub_code_end[];
 extern const char stub_syscall[], stub_map_fd[], stub_zygote_entry[], stub_idle[];
+extern const char stub_clone_thread[], stub_fork[];
 #endif
 
 #endif

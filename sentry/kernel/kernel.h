@@ -23,7 +23,7 @@ struct kernel {
     pthread_cond_t tasks_cond; /* signalled when a task exits */
     struct task *init;         /* the first task (pid 1) */
     int ntasks;
-    pid_t next_pid;
+    int max_tasks;     /* the sandbox's task limit (fork bombs stop here) */
 
     int init_status;  /* init's exit status as the sentry exits with it: code, or 128+signal */
     bool init_exited;

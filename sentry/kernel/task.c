@@ -1,5 +1,5 @@
-/* Task lifecycle: creating the init task on its own sentry thread, the task loop (DESIGN.md §3),
- * and exit. A task's platform context is created and served by that task's own thread. */
+/* Task lifecycle: creating tasks on their own sentry threads, the task loop (DESIGN.md §3), and
+ * the init task. A task's platform context is created or adopted by that task's own thread. */
 #include "sentry/kernel/task.h"
 
 #include <errno.h>
@@ -8,54 +8,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "sentry/boot_config.h"
 #include "sentry/fs/host/host_file.h"
-#include "sentry/mm/loader.h"
-#include "sentry/mm/mm.h"
+#include "sentry/kernel/exec.h"
+#include "sentry/kernel/exit.h"
+#include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/signal.h"
 #include "sentry/syscalls/dispatch.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 
-/* The x87/SSE state a new program starts with (what the kernel's fpstate_init gives). */
-static void fpregs_init(arch_fpregs *fp)
+static __thread struct task *current_task;
+
+struct task *task_current(void)
 {
-    memset(fp, 0, sizeof(*fp));
-    fp->cwd = 0x37f;
-    fp->mxcsr = 0x1f80;
-    fp->mxcr_mask = 0xffff;
+    return current_task;
 }
 
-static struct thread_group *thread_group_new(pid_t tgid)
+struct task *task_get(struct task *t)
 {
-    struct thread_group *tg = calloc(1, sizeof(*tg));
-    struct sighand *sh = calloc(1, sizeof(*sh));
-    if (!tg || !sh) {
-        free(tg);
-        free(sh);
+    __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+void task_put(struct task *t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (t->wake_fd >= 0)
+        close(t->wake_fd);
+    for (struct sigqueue *q = t->pending.head; q;) {
+        struct sigqueue *n = q->next;
+        free(q);
+        q = n;
+    }
+    thread_group_put(t->tg);
+    free(t);
+}
+
+struct task *task_alloc(void)
+{
+    struct task *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->refs = 1;
+    t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (t->wake_fd < 0) {
+        free(t);
         return NULL;
     }
-    tg->tgid = tgid;
-    tg->refs = 1;
-    sh->refs = 1;
-    pthread_mutex_init(&sh->lock, NULL);
-    tg->sighand = sh;
-    for (int r = 0; r < RLIM_NLIMITS; r++)
-        getrlimit(r, &tg->rlimits[r]);
-    return tg;
-}
-
-static void thread_group_put(struct thread_group *tg)
-{
-    if (__atomic_sub_fetch(&tg->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    if (__atomic_sub_fetch(&tg->sighand->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-        pthread_mutex_destroy(&tg->sighand->lock);
-        free(tg->sighand);
-    }
-    free(tg);
+    t->dumpable = 1;
+    t->cpu_affinity = ~0ULL;
+    return t;
 }
 
 /* The workload's stdio: the host fds the CLI handed over, as host files. */
@@ -80,10 +88,87 @@ static int install_stdio(struct task *t, const struct boot_config *cfg)
     return 0;
 }
 
+void task_run(struct task *t)
+{
+    while (t->state == TASK_RUNNING) {
+        struct trap trap;
+        __atomic_store_n(&t->in_user, 1, __ATOMIC_RELEASE);
+        if (task_signal_pending(t)) /* a kick that raced with our last delivery point */
+            platform_ctx_interrupt(t->ctx);
+        platform_switch(t->ctx, &t->regs, &trap);
+        __atomic_store_n(&t->in_user, 0, __ATOMIC_RELEASE);
+        switch (trap.kind) {
+        case TRAP_SYSCALL:
+            syscall_dispatch(t);
+            break;
+        case TRAP_FAULT:
+            kdebug("task %d: fault signal %d at %p, rip %llx", t->tid, trap.info.si_signo,
+                   trap.info.si_addr, t->regs.rip);
+            signal_force_fault(t, &trap.info);
+            break;
+        case TRAP_SIGNAL:
+            kdebug("task %d: host signal %d ignored", t->tid, trap.info.si_signo);
+            break;
+        case TRAP_INTERRUPT:
+            break;
+        case TRAP_DEAD:
+            klog("task %d: its stub process died (host wait status 0x%x)", t->tid,
+                 trap.exit_status);
+            task_exit_group(t, SIGKILL);
+            break;
+        }
+        signal_deliver(t);
+    }
+}
+
+struct start_args {
+    struct task *t;
+    struct platform_pending *pending;
+};
+
+/* A new task's sentry thread: adopt the stub thread, then run. */
+static void *task_thread(void *arg)
+{
+    struct start_args *sa = arg;
+    struct task *t = sa->t;
+    struct platform_pending *pending = sa->pending;
+    free(sa);
+    current_task = t;
+    if (platform_adopt(pending, &t->ctx) < 0) {
+        klog("task %d: cannot adopt its stub thread", t->tid);
+        task_exit_group(t, SIGKILL);
+    } else {
+        task_run(t);
+    }
+    task_do_exit(t);
+    current_task = NULL;
+    task_put(t); /* the thread's reference */
+    return NULL;
+}
+
+int task_start_thread(struct task *t, struct platform_pending *pending)
+{
+    struct start_args *sa = malloc(sizeof(*sa));
+    if (!sa)
+        return -ENOMEM;
+    sa->t = t;
+    sa->pending = pending;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    int rc = pthread_create(&t->thread, &attr, task_thread, sa);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        free(sa);
+        return -rc;
+    }
+    return 0;
+}
+
 struct init_start {
     struct task *t;
-    struct file *exe;
-    const struct boot_config *cfg;
+    char *path;
 };
 
 /* Runs on the init task's own thread: it must own the platform context it creates. */
@@ -91,82 +176,73 @@ static void *init_thread(void *arg)
 {
     struct init_start *st = arg;
     struct task *t = st->t;
-    const struct boot_config *cfg = st->cfg;
-    struct file *exe = st->exe;
+    current_task = t;
+    const struct boot_config *cfg = kernel->cfg;
+    long rc = exec_first(t, st->path, cfg->argv, cfg->envp);
+    free(st->path);
     free(st);
-
-    int rc = mm_create(kernel->platform, &t->mm, &t->ctx);
     if (rc < 0) {
-        klog("cannot create the address space: %s", strerror(-rc));
-        task_exit(t, 125, true);
-        goto done;
+        if (rc == -ENOENT)
+            klog("%s: command not found", cfg->argv[0]);
+        else
+            klog("cannot execute %s: %s", cfg->argv[0], strerror((int)-rc));
+        task_exit_group(t, (rc == -ENOENT ? 127 : 126) << 8);
+    } else {
+        task_run(t);
     }
-    struct loader_args la = {.argv = cfg->argv, .envp = cfg->envp, .execfn = cfg->execfn};
-    struct loader_result lr;
-    long lrc = loader_load(t, t->mm, t->ctx, exe, &la, &lr);
-    if (lrc < 0) {
-        klog("cannot execute %s: %s", cfg->execfn, strerror((int)-lrc));
-        task_exit(t, lrc == -ENOENT ? 127 : 126, true);
-        goto done;
-    }
-    memset(&t->regs, 0, sizeof(t->regs));
-    t->regs.rip = lr.entry;
-    t->regs.rsp = lr.sp;
-    t->regs.eflags = 0x202;
-    arch_fpregs fp;
-    fpregs_init(&fp);
-    platform_set_fpregs(t->ctx, &fp);
-    task_run(t);
-done:
-    file_put(exe);
-    if (t->ctx)
-        platform_ctx_release(t->ctx);
-    if (t->mm)
-        mm_put(t->mm);
-    fd_table_put(t->files);
-    pthread_mutex_lock(&kernel->tasks_lock);
-    kernel->ntasks--;
-    if (t == kernel->init) {
-        kernel->init_exited = true;
-        kernel->init_status = t->exit_signal ? 128 + t->exit_signal : t->exit_code;
-        kernel->init = NULL;
-    }
-    pthread_cond_broadcast(&kernel->tasks_cond);
-    pthread_mutex_unlock(&kernel->tasks_lock);
-    thread_group_put(t->tg);
-    free(t);
+    task_do_exit(t);
+    current_task = NULL;
+    task_put(t);
     return NULL;
 }
 
-int task_create_init(struct kernel *k, struct file *exe, char *errbuf, size_t errlen)
+int task_create_init(struct kernel *k, const char *path, char *errbuf, size_t errlen)
 {
     const struct boot_config *cfg = k->cfg;
-    struct task *t = calloc(1, sizeof(*t));
+    struct task *t = task_alloc();
+    struct thread_group *tg = thread_group_new(1);
     struct init_start *st = calloc(1, sizeof(*st));
-    if (!t || !st)
-        goto nomem;
+    int rc = -ENOMEM;
+    if (!t || !tg || !st)
+        goto fail;
     t->tid = 1;
-    t->tg = thread_group_new(1);
+    t->tg = tg;
+    tg->leader = t;
+    tg->threads = t;
+    tg->nlive = 1;
+    tg->pgid = tg->sid = 1;
+    tg->exit_signal = SIGCHLD;
+    thread_group_get(tg); /* the process tree's reference (init has no parent to reap it) */
     t->files = fd_table_new();
-    if (!t->tg || !t->files)
-        goto nomem;
-    t->creds = (struct creds){cfg->uid, cfg->uid, cfg->uid, cfg->uid,
-                              cfg->gid, cfg->gid, cfg->gid, cfg->gid};
-    const char *base = strrchr(cfg->execfn, '/');
-    snprintf(t->comm, sizeof(t->comm), "%s", base ? base + 1 : cfg->execfn);
-    int rc = install_stdio(t, cfg);
-    if (rc < 0) {
+    struct path root = {vfs_root_mount, vfs_root_mount->root};
+    t->fs = fs_context_new(&root, &root, 022);
+    if (!t->files || !t->fs)
+        goto fail;
+    if (cfg->cwd && cfg->cwd[0]) {
+        struct path cwd;
+        if (vfs_lookup(t, AT_FDCWD, cfg->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd) == 0) {
+            path_put(&t->fs->cwd);
+            t->fs->cwd = cwd;
+        } else {
+            klog("the working directory %s does not exist in the sandbox: using /", cfg->cwd);
+        }
+    }
+    t->creds = (struct creds){.ruid = cfg->uid, .euid = cfg->uid, .suid = cfg->uid,
+                              .fsuid = cfg->uid, .rgid = cfg->gid, .egid = cfg->gid,
+                              .sgid = cfg->gid, .fsgid = cfg->gid};
+    if ((rc = install_stdio(t, cfg)) < 0) {
         snprintf(errbuf, errlen, "cannot set up stdio: %s", strerror(-rc));
         return rc;
     }
     st->t = t;
-    st->exe = file_get(exe);
-    st->cfg = cfg;
+    st->path = strdup(path);
     pthread_mutex_lock(&k->tasks_lock);
     k->init = t;
     k->ntasks++;
-    k->next_pid = 2;
+    rc = pid_table_insert(t);
     pthread_mutex_unlock(&k->tasks_lock);
+    if (rc < 0 || !st->path)
+        goto fail;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -178,52 +254,7 @@ int task_create_init(struct kernel *k, struct file *exe, char *errbuf, size_t er
         return -rc;
     }
     return 0;
-nomem:
+fail:
     snprintf(errbuf, errlen, "out of memory");
-    return -ENOMEM;
-}
-
-void task_exit(struct task *t, int code, bool group)
-{
-    (void)group; /* one thread per group until threads arrive */
-    t->exiting = true;
-    t->exit_code = code & 0xff;
-    t->exit_signal = 0;
-}
-
-void task_kill_group(struct task *t, int sig)
-{
-    t->exiting = true;
-    t->exit_code = 0;
-    t->exit_signal = sig;
-}
-
-void task_run(struct task *t)
-{
-    while (!t->exiting) {
-        struct trap trap;
-        platform_switch(t->ctx, &t->regs, &trap);
-        switch (trap.kind) {
-        case TRAP_SYSCALL:
-            syscall_dispatch(t);
-            break;
-        case TRAP_FAULT:
-            /* Signal handlers arrive with the signals issue: a fault ends the process with the
-             * signal's default action. */
-            kdebug("task %d: fault signal %d at %p, rip %llx", t->tid, trap.info.si_signo,
-                   trap.info.si_addr, t->regs.rip);
-            task_kill_group(t, trap.info.si_signo);
-            break;
-        case TRAP_SIGNAL:
-            kdebug("task %d: host signal %d ignored", t->tid, trap.info.si_signo);
-            break;
-        case TRAP_INTERRUPT:
-            break;
-        case TRAP_DEAD:
-            klog("task %d: its stub process died (host wait status 0x%x)", t->tid,
-                 trap.exit_status);
-            task_kill_group(t, SIGKILL);
-            break;
-        }
-    }
+    return rc;
 }

@@ -113,7 +113,7 @@ long loader_load(struct task *t, struct mm *mm, struct platform_ctx *ctx, struct
     if (!e)
         return -ENOMEM;
     struct kstat st;
-    rc = exe->ops->stat ? exe->ops->stat(exe, &st) : -ENOEXEC;
+    rc = file_stat(exe, &st);
     if (rc < 0)
         goto out;
     rc = elf_parse(elf_file_read, exe, st.size, e);
@@ -145,7 +145,7 @@ long loader_load(struct task *t, struct mm *mm, struct platform_ctx *ctx, struct
         rc = a->open_interp(a->open_ctx, e->interp, &interp);
         if (rc < 0)
             goto out;
-        rc = interp->ops->stat ? interp->ops->stat(interp, &st) : -ENOEXEC;
+        rc = file_stat(interp, &st);
         ie = calloc(1, sizeof(*ie));
         if (rc < 0 || !ie || (rc = elf_parse(elf_file_read, interp, st.size, ie)) < 0) {
             rc = rc < 0 ? rc : -ENOMEM;

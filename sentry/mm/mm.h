@@ -29,7 +29,8 @@ struct vma {
     bool shared;         /* MAP_SHARED */
     enum vma_kind kind;
     struct file *file; /* VMA_FILE: holds a reference */
-    uint64_t offset;   /* VMA_FILE: file offset of start */
+    uint64_t offset;   /* VMA_FILE: file offset of start; shared anonymous: object offset */
+    uint64_t shm_id;   /* shared anonymous memory: which object (futex keys survive fork) */
 };
 
 /* Lock order: mm->lock is taken after kernel->tasks_lock and before any file's lock. */
@@ -56,6 +57,8 @@ struct mm {
  * address space's first thread context, served by the calling thread. */
 int mm_create(struct platform *p, struct mm **out, struct platform_ctx **ctx_out);
 struct mm *mm_get(struct mm *mm);
+/* fork: the bookkeeping of a copy-on-write copy the platform already made in `as`. */
+int mm_fork(struct mm *parent, struct platform_as *as, struct mm **out);
 void mm_put(struct mm *mm);
 
 /* The syscalls' policy: Linux argument checks, placement, VMA bookkeeping, the host mapping.

@@ -57,6 +57,33 @@ int mm_create(struct platform *p, struct mm **out, struct platform_ctx **ctx_out
     return 0;
 }
 
+int mm_fork(struct mm *parent, struct platform_as *as, struct mm **out)
+{
+    struct mm *mm = calloc(1, sizeof(*mm));
+    if (!mm)
+        return -ENOMEM;
+    pthread_mutex_lock(&parent->lock);
+    *mm = *parent;
+    mm->vmas = malloc((parent->cap ? parent->cap : 1) * sizeof(struct vma));
+    if (!mm->vmas) {
+        pthread_mutex_unlock(&parent->lock);
+        free(mm);
+        return -ENOMEM;
+    }
+    memcpy(mm->vmas, parent->vmas, parent->nvmas * sizeof(struct vma));
+    for (size_t i = 0; i < mm->nvmas; i++)
+        if (mm->vmas[i].file)
+            file_get(mm->vmas[i].file);
+    if (mm->exe)
+        file_get(mm->exe);
+    pthread_mutex_unlock(&parent->lock);
+    pthread_mutex_init(&mm->lock, NULL);
+    mm->refs = 1;
+    mm->as = platform_as_get(as);
+    *out = mm;
+    return 0;
+}
+
 struct mm *mm_get(struct mm *mm)
 {
     __atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
@@ -235,8 +262,10 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
                     .kind = anon ? VMA_ANON : VMA_FILE,
                     .file = anon ? NULL : file,
                     .offset = anon ? 0 : offset};
-    if (flags & MAP_GROWSDOWN)
-        v.kind = VMA_ANON;
+    if (anon && v.shared) {
+        static uint64_t next_shm_id;
+        v.shm_id = __atomic_add_fetch(&next_shm_id, 1, __ATOMIC_RELAXED);
+    }
     rc = map_locked(mm, via, &v, host_fd);
 out:
     pthread_mutex_unlock(&mm->lock);

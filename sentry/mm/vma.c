@@ -70,6 +70,8 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b)
         return false;
     if (a->kind == VMA_FILE)
         return a->file == b->file && a->offset + (a->end - a->start) == b->offset;
+    if (a->shm_id || b->shm_id)
+        return a->shm_id == b->shm_id && a->offset + (a->end - a->start) == b->offset;
     return true;
 }
 
@@ -128,10 +130,10 @@ static int vma_split(struct mm *mm, size_t i, uint64_t addr)
     struct vma *left = &mm->vmas[i], *right = &mm->vmas[i + 1];
     left->end = addr;
     right->start = addr;
-    if (right->kind == VMA_FILE) {
+    if (right->kind == VMA_FILE || right->shm_id)
         right->offset = left->offset + (addr - left->start);
+    if (right->kind == VMA_FILE)
         file_get(right->file);
-    }
     return 0;
 }
 

@@ -1,0 +1,232 @@
+/* clone, fork, vfork and clone3: new tasks. Threads share the stub process; fork makes a
+ * copy-on-write host fork of the stub; CLONE_VM processes (vfork, posix_spawn) share its memory. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/kernel/exit.h"
+#include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/mm/usercopy.h"
+#include "sentry/vfs/fdtable.h"
+#include "sentry/vfs/vfs.h"
+
+#define CLONE_NAMESPACES                                                                           \
+    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |               \
+     CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+
+static long check_flags(struct task *t, const struct clone_args_k *ca)
+{
+    uint64_t f = ca->flags;
+    if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+        return -EINVAL;
+    if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+        return -EINVAL;
+    if ((f & CLONE_NEWNS) && (f & CLONE_FS))
+        return -EINVAL;
+    if (f & CLONE_NAMESPACES)
+        return -EPERM; /* the sandbox offers no nested namespaces */
+    if (f & (CLONE_PIDFD | CLONE_PTRACE | CLONE_UNTRACED | CLONE_INTO_CGROUP))
+        return -EINVAL;
+    if ((f & CLONE_PARENT) && t->tg->tgid == 1)
+        return -EINVAL;
+    if (ca->exit_signal < 0 || ca->exit_signal > KSIG_MAX)
+        return -EINVAL;
+    return 0;
+}
+
+void vfork_release(struct task *child)
+{
+    struct task *parent = child->vfork_parent;
+    child->vfork_parent = NULL;
+    __atomic_store_n(&child->vfork_done, true, __ATOMIC_RELEASE);
+    task_wake(parent);
+    task_put(parent);
+}
+
+/* The parent of a vfork child sleeps until the child execs or exits; only a kill wakes it early. */
+static void vfork_wait(struct task *t, struct task *child)
+{
+    while (!__atomic_load_n(&child->vfork_done, __ATOMIC_ACQUIRE) && !t->tg->group_exiting)
+        task_sleep_stopped(t);
+}
+
+static struct sighand *sighand_copy(const struct sighand *src)
+{
+    struct sighand *sh = malloc(sizeof(*sh));
+    if (!sh)
+        return NULL;
+    *sh = *src;
+    sh->refs = 1;
+    return sh;
+}
+
+long task_clone(struct task *t, const struct clone_args_k *ca)
+{
+    long rc = check_flags(t, ca);
+    if (rc < 0)
+        return rc;
+    uint64_t f = ca->flags;
+    bool thread = f & CLONE_THREAD;
+    enum platform_clone_kind kind = thread                ? PLATFORM_CLONE_THREAD
+                                    : (f & CLONE_VM)      ? PLATFORM_CLONE_VM
+                                                          : PLATFORM_CLONE_FORK;
+    /* A fork bomb stops at RLIMIT_NPROC (counted as live tasks of the sandbox). */
+    if (!thread && (rlim_t)kernel->ntasks >= t->tg->rlimits[RLIMIT_NPROC].rlim_cur &&
+        t->creds.ruid != 0)
+        return -EAGAIN;
+    if (kernel->ntasks >= kernel->max_tasks)
+        return -EAGAIN;
+
+    struct task *c = task_alloc();
+    if (!c)
+        return -ENOMEM;
+    pid_t tid = pid_alloc();
+    if (tid < 0) {
+        task_put(c);
+        return tid;
+    }
+    c->tid = tid;
+    struct platform_pending *pending = NULL;
+    struct thread_group *ntg = NULL;
+    if ((rc = platform_clone(t->ctx, kind, &pending)) < 0)
+        goto fail;
+
+    if (kind == PLATFORM_CLONE_FORK)
+        rc = mm_fork(t->mm, platform_pending_as(pending), &c->mm);
+    else
+        c->mm = mm_get(t->mm);
+    if (rc < 0)
+        goto fail;
+    c->files = (f & CLONE_FILES) ? fd_table_get(t->files) : fd_table_dup(t->files);
+    c->fs = (f & CLONE_FS) ? fs_context_get(t->fs) : fs_context_dup(t->fs);
+    if (!c->files || !c->fs) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    c->creds = t->creds;
+    memcpy(c->comm, t->comm, sizeof(c->comm));
+    c->sigmask = t->sigmask;
+    c->cpu_affinity = t->cpu_affinity;
+    c->no_new_privs = t->no_new_privs;
+    c->dumpable = t->dumpable;
+    if (!(f & CLONE_VM) || (f & CLONE_VFORK))
+        c->altstack = t->altstack;
+    else
+        c->altstack.flags = SS_DISABLE;
+
+    c->regs = t->regs;
+    c->regs.rax = 0;
+    if (ca->stack)
+        c->regs.rsp = ca->stack + ca->stack_size;
+    if (f & CLONE_SETTLS)
+        c->regs.fs_base = ca->tls;
+    if (f & CLONE_CHILD_CLEARTID)
+        c->clear_child_tid = ca->child_tid;
+
+    if (thread) {
+        c->tg = thread_group_get(t->tg);
+    } else {
+        ntg = thread_group_new(tid);
+        if (!ntg) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        if (f & CLONE_SIGHAND) {
+            free(ntg->sighand);
+            ntg->sighand = t->tg->sighand;
+            __atomic_add_fetch(&ntg->sighand->refs, 1, __ATOMIC_RELAXED);
+        } else {
+            struct sighand *sh = sighand_copy(t->tg->sighand);
+            if (!sh) {
+                rc = -ENOMEM;
+                goto fail;
+            }
+            free(ntg->sighand);
+            ntg->sighand = sh;
+        }
+        memcpy(ntg->rlimits, t->tg->rlimits, sizeof(ntg->rlimits));
+        ntg->exit_signal = ca->exit_signal;
+        ntg->leader = c;
+        c->tg = ntg;
+    }
+
+    /* CLONE_PARENT_SETTID writes in the parent's memory, CLONE_CHILD_SETTID in the child's (for a
+     * fork, its own copy-on-write copy, through its new stub process). */
+    if ((f & CLONE_PARENT_SETTID) && copy_out(t, ca->parent_tid, &tid, sizeof(tid)) < 0) {
+        rc = -EFAULT;
+        goto fail;
+    }
+    if ((f & CLONE_CHILD_SETTID) &&
+        platform_write(c->mm->as, ca->child_tid, &tid, sizeof(tid)) != sizeof(tid)) {
+        rc = -EFAULT;
+        goto fail;
+    }
+
+    pthread_mutex_lock(&kernel->tasks_lock);
+    struct thread_group *tg = c->tg;
+    if (t->tg->group_exiting) {
+        pthread_mutex_unlock(&kernel->tasks_lock);
+        rc = -EINTR; /* the parent is being killed: no new task */
+        goto fail;
+    }
+    if (thread) {
+        c->tg_next = tg->threads;
+        tg->threads = c;
+        tg->nlive++;
+    } else {
+        tg->threads = c;
+        tg->nlive = 1;
+        tg->pgid = t->tg->pgid;
+        tg->sid = t->tg->sid;
+        struct thread_group *parent = (f & CLONE_PARENT) ? t->tg->parent : t->tg;
+        tg->parent = parent;
+        tg->sibling = parent->children;
+        thread_group_get(tg); /* the process tree's reference, dropped when reaped */
+        parent->children = tg;
+    }
+    rc = pid_table_insert(c);
+    if (rc == 0)
+        kernel->ntasks++;
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    if (rc < 0)
+        goto fail_linked;
+
+    if (f & CLONE_VFORK)
+        c->vfork_parent = task_get(t);
+    struct task *child_ref = task_get(c); /* kept until the vfork wait is over */
+    if ((rc = task_start_thread(c, pending)) < 0) {
+        task_put(child_ref);
+        goto fail_linked;
+    }
+    if (f & CLONE_VFORK)
+        vfork_wait(t, c);
+    task_put(child_ref);
+    return tid;
+
+fail_linked:
+    /* Linked in but never ran: let the exit path undo everything as for a dead task. */
+    c->state = TASK_EXITING;
+    if (pending)
+        platform_pending_abort(pending);
+    task_do_exit(c);
+    task_put(c);
+    return rc;
+fail:
+    if (pending)
+        platform_pending_abort(pending);
+    if (c->mm)
+        mm_put(c->mm);
+    if (c->files)
+        fd_table_put(c->files);
+    if (c->fs)
+        fs_context_put(c->fs);
+    if (ntg && !c->tg)
+        thread_group_put(ntg);
+    task_put(c);
+    return rc;
+}
