@@ -222,6 +222,13 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
         return -EINVAL;
     if (!anon && !file)
         return -EBADF;
+    /* /dev/zero: mapping it makes anonymous memory (private, or shared among forks). */
+    if (!anon && file->anon_mmap) {
+        if (!file_readable(file) ||
+            (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_writable(file)))
+            return -EACCES;
+        anon = true;
+    }
 
     int host_fd = -1;
     if (!anon) {

@@ -62,6 +62,17 @@ struct dir_context {
     int64_t pos;
 };
 
+/* poll/select/epoll: a file's poll op reports its ready events now and, given a table, says
+ * what would wake a waiter: the sentry wait queues it signals on changes, and/or host fds whose
+ * readiness is the file's (host-backed files). The poll engine (sentry/kernel/poll.c) sleeps on
+ * all of them at once. */
+struct waitq;
+struct poll_table {
+    void (*queue)(struct poll_table *pt, struct waitq *q);
+    void (*host_fd)(struct poll_table *pt, int fd, short events);
+    void *priv;
+};
+
 struct file_ops {
     /* Transfer at `*pos` (advanced by the amount moved); pos is NULL for stream files (pipes,
      * ttys) where offsets mean nothing. Return bytes moved or -errno; 0 from read is EOF. */
@@ -74,6 +85,9 @@ struct file_ops {
     long (*iterate)(struct file *f, struct dir_context *ctx);
     long (*fsync)(struct file *f, bool datasync);
     long (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
+    /* Ready events (POLLIN, POLLOUT, POLLHUP...); pt may be NULL. Files without a poll op are
+     * always ready for reading and writing, like regular files. */
+    unsigned int (*poll)(struct file *f, struct poll_table *pt);
     /* A host fd whose pages back mmap of this file, or -ENODEV. Not a new fd: don't close it. */
     long (*host_fd)(struct file *f);
     /* F_SETFL changed the status flags (e.g. O_NONBLOCK on a host socket). */
@@ -88,6 +102,7 @@ struct file {
     const struct file_ops *ops;
     unsigned int flags;     /* O_ACCMODE bits and status flags (O_APPEND, O_NONBLOCK, ...) */
     bool stream;            /* no file position (pipes, sockets, ttys) */
+    bool anon_mmap;         /* mmap gives anonymous memory (/dev/zero) */
     pthread_mutex_t pos_lock;
     int64_t pos;
     void *priv;
