@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -27,9 +29,56 @@ static int openat2_one(int dirfd, const char *name, int flags, mode_t mode)
     return fd < 0 ? -errno : (int)fd;
 }
 
+/* Kernel interfaces a sandbox must never see through the gofer, even where the host mounts them
+ * inside a served tree (the sentry mounts its own /proc, /dev and /sys over them anyway). */
+static bool forbidden_fs(int fd)
+{
+    static const long magic[] = {
+        0x9fa0,     /* proc */
+        0x62656572, /* sysfs */
+        0x1cd1,     /* devpts */
+        0x27e0eb,   /* cgroup */
+        0x63677270, /* cgroup2 */
+        0x73636673, /* securityfs */
+        0x64626720, /* debugfs */
+        0x74726163, /* tracefs */
+        0xcafe4a11, /* bpf */
+        0x6e736673, /* nsfs */
+        0x62656570, /* configfs */
+        0x65735543, /* fusectl */
+        0x6165676c, /* pstore */
+        0xde5e81e4, /* efivarfs */
+        0x42494e4d, /* binfmt_misc */
+        0x19800202, /* mqueue */
+        0xf97cff8c, /* selinuxfs */
+    };
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0)
+        return true;
+    for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+        if ((long)sf.f_type == magic[i])
+            return true;
+    return false;
+}
+
 int host_walk1(int dirfd, const char *name)
 {
-    return openat2_one(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    int fd = openat2_one(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd != -EXDEV)
+        return fd;
+    /* A host mount point inside the served tree: cross it (still beneath, still no links), unless
+     * it is a kernel interface. */
+    struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+                                      RESOLVE_NO_SYMLINKS};
+    long nfd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+    if (nfd < 0)
+        return -errno;
+    if (forbidden_fs((int)nfd)) {
+        close((int)nfd);
+        return -EREMOTE; /* the sentry shows an empty directory here (GOFER_ERR_MASKED) */
+    }
+    return (int)nfd;
 }
 
 int host_create1(int dirfd, const char *name, int flags, mode_t mode)

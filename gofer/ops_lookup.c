@@ -9,8 +9,9 @@
 #include "gofer/server.h"
 
 /* WALK: one validated component at a time with openat2(O_PATH | O_NOFOLLOW, RESOLVE_BENEATH |
- * NO_SYMLINKS | NO_MAGICLINKS | NO_XDEV) from the previous component's fd; safe: each step can only
- * reach a child in the same host mount, a symlink is returned as itself, and the type that decides
+ * NO_SYMLINKS | NO_MAGICLINKS) from the previous component's fd; safe: each step can only reach a
+ * child of the served tree (host mounts below it are crossed, kernel interfaces such as procfs and
+ * sysfs refused: host_walk1), a symlink is returned as itself, and the type that decides
  * whether to go on comes from the fd just opened, so swapping a directory for a link mid-walk only
  * stops the walk. */
 long op_walk(struct gofer_server *s, const struct gofer_req *req, struct gofer_enc *rep,

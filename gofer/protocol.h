@@ -14,6 +14,9 @@
 #define GOFER_WALK_MAX         64    /* components per WALK */
 #define GOFER_TARGET_MAX       4095  /* a symlink target, bytes (PATH_MAX without the NUL) */
 #define GOFER_ERRNO_MAX        4095  /* replies carry errnos in 1..4095 */
+/* WALK's walk_err for a host mount of a kernel interface (procfs, sysfs, cgroup...) inside a
+ * served tree: never served; the sentry shows an empty, read-only directory in its place. */
+#define GOFER_ERR_MASKED       EREMOTE
 
 enum gofer_op {
     GOFER_OP_HELLO = 1,

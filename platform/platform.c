@@ -72,6 +72,15 @@ long platform_protect(struct platform_ctx *via, uint64_t addr, uint64_t len, int
     return via->as->p->ops->protect(via, addr, len, prot);
 }
 
+long platform_mm_syscall(struct platform_ctx *via, int nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                         uint64_t a3, uint64_t a4)
+{
+    if (nr != SYS_mremap && nr != SYS_madvise && nr != SYS_msync && nr != SYS_mincore)
+        return -ENOSYS;
+    const uint64_t a[5] = {a0, a1, a2, a3, a4};
+    return via->as->p->ops->mm_syscall(via, nr, a);
+}
+
 /* process_vm_* stop at the first page they cannot access and report a short count (or EFAULT
  * when nothing was copied): that is exactly the partial-copy contract copy_in/copy_out need. */
 long platform_read(struct platform_as *as, uint64_t addr, void *buf, size_t len)

@@ -69,6 +69,10 @@ long platform_map_fd(struct platform_ctx *via, uint64_t addr, uint64_t len, int 
                      int host_fd, uint64_t offset);
 long platform_unmap(struct platform_ctx *via, uint64_t addr, uint64_t len);
 long platform_protect(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
+/* The other memory syscalls the sentry runs in an address space on the application's behalf, with
+ * arguments it has checked: SYS_mremap, SYS_madvise, SYS_msync, SYS_mincore only. */
+long platform_mm_syscall(struct platform_ctx *via, int nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                         uint64_t a3, uint64_t a4);
 
 /* Copy application memory; return bytes copied (short at the first inaccessible page) or -errno. */
 long platform_read(struct platform_as *as, uint64_t addr, void *buf, size_t len);

@@ -14,6 +14,7 @@ struct platform_ops {
                    int host_fd, uint64_t offset);
     long (*unmap)(struct platform_ctx *via, uint64_t addr, uint64_t len);
     long (*protect)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
+    long (*mm_syscall)(struct platform_ctx *via, int nr, const uint64_t a[5]);
     void (*switch_to)(struct platform_ctx *ctx, arch_regs *regs, struct trap *trap);
     int (*get_fpregs)(struct platform_ctx *ctx, arch_fpregs *fp);
     int (*set_fpregs)(struct platform_ctx *ctx, const arch_fpregs *fp);

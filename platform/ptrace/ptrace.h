@@ -48,6 +48,7 @@ long ptrace_map_anon(struct platform_ctx *via, uint64_t addr, uint64_t len, int 
 long ptrace_map_fd(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared,
                    int host_fd, uint64_t offset);
 long ptrace_unmap(struct platform_ctx *via, uint64_t addr, uint64_t len);
+long ptrace_mm_syscall(struct platform_ctx *via, int nr, const uint64_t a[5]);
 long ptrace_protect(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
 
 #endif

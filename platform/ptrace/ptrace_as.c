@@ -74,6 +74,11 @@ long ptrace_unmap(struct platform_ctx *via, uint64_t addr, uint64_t len)
     return inject(via, SYS_munmap, addr, len, 0, 0, 0, 0);
 }
 
+long ptrace_mm_syscall(struct platform_ctx *via, int nr, const uint64_t a[5])
+{
+    return inject(via, (uint64_t)nr, a[0], a[1], a[2], a[3], a[4], 0);
+}
+
 long ptrace_protect(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot)
 {
     return inject(via, SYS_mprotect, addr, len, (uint64_t)prot, 0, 0, 0);

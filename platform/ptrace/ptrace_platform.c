@@ -21,6 +21,7 @@ static const struct platform_ops ptrace_ops = {
     .map_fd = ptrace_map_fd,
     .unmap = ptrace_unmap,
     .protect = ptrace_protect,
+    .mm_syscall = ptrace_mm_syscall,
     .switch_to = ptrace_switch_to,
     .get_fpregs = ptrace_get_fpregs,
     .set_fpregs = ptrace_set_fpregs,

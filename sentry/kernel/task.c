@@ -69,13 +69,17 @@ struct task *task_alloc(void)
 /* The workload's stdio: the host fds the CLI handed over, as host files. */
 static int install_stdio(struct task *t, const struct boot_config *cfg)
 {
-    static const char *const names[3] = {"stdin", "stdout", "stderr"};
     for (int i = 0; i < 3; i++) {
         int fd = fcntl(cfg->stdio_fds[i], F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
             continue; /* a closed stdio fd stays closed in the sandbox too */
+        /* What /proc/PID/fd shows: the host's own name for it ("/dev/pts/0", "pipe:[123]"). */
+        char link[32], name[256];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, name, sizeof(name) - 1);
+        name[n > 0 ? n : 0] = 0;
         int fl = fcntl(fd, F_GETFL);
-        struct file *f = host_file_new(fd, fl < 0 ? O_RDWR : (unsigned)fl & ~O_CLOEXEC, names[i]);
+        struct file *f = host_file_new(fd, fl < 0 ? O_RDWR : (unsigned)fl & ~O_CLOEXEC, name);
         if (!f) {
             close(fd);
             return -ENOMEM;

@@ -69,6 +69,15 @@ long mm_munmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t 
 long mm_mprotect(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
 long mm_brk(struct mm *mm, struct platform_ctx *via, uint64_t brk);
 
+/* mremap, madvise, msync, mincore, mlock (mremap.c). */
+long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old, uint64_t old_len,
+               uint64_t new_len, int flags, uint64_t new_addr);
+long mm_madvise(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t len, int advice);
+long mm_msync(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t len, int flags);
+long mm_mincore(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t len,
+                uint64_t vec);
+long mm_mlock(struct mm *mm, uint64_t addr, uint64_t len);
+
 /* Maps anonymous memory of a given kind at a fixed address (loader use: stack, bss, heap start). */
 long mm_map_fixed_anon(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t len,
                        int prot, enum vma_kind kind);

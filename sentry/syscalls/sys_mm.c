@@ -7,6 +7,7 @@
 #include "sentry/syscalls/syscall_handlers.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/file.h"
+#include <sys/mman.h>
 
 long sys_mmap(struct task *t, uaddr_t addr, size_t len, unsigned long prot, unsigned long flags,
               int fd, int64_t off)
@@ -36,4 +37,56 @@ long sys_mprotect(struct task *t, uaddr_t start, size_t len, unsigned long prot)
 long sys_brk(struct task *t, uaddr_t brk)
 {
     return mm_brk(t->mm, t->ctx, brk);
+}
+
+long sys_mremap(struct task *t, uaddr_t addr, size_t old_len, size_t new_len,
+                unsigned long flags, uaddr_t new_addr)
+{
+    return mm_mremap(t->mm, t->ctx, addr, old_len, new_len, (int)flags, new_addr);
+}
+
+long sys_madvise(struct task *t, uaddr_t start, size_t len_in, int behavior)
+{
+    return mm_madvise(t->mm, t->ctx, start, len_in, behavior);
+}
+
+long sys_msync(struct task *t, uaddr_t start, size_t len, int flags)
+{
+    return mm_msync(t->mm, t->ctx, start, len, flags);
+}
+
+long sys_mincore(struct task *t, uaddr_t start, size_t len, uaddr_t vec)
+{
+    return mm_mincore(t->mm, t->ctx, start, len, vec);
+}
+
+long sys_mlock(struct task *t, uaddr_t start, size_t len)
+{
+    return mm_mlock(t->mm, start, len);
+}
+
+long sys_mlock2(struct task *t, uaddr_t start, size_t len, int flags)
+{
+    if (flags & ~1 /* MLOCK_ONFAULT */)
+        return -EINVAL;
+    return mm_mlock(t->mm, start, len);
+}
+
+long sys_munlock(struct task *t, uaddr_t start, size_t len)
+{
+    return mm_mlock(t->mm, start, len);
+}
+
+long sys_mlockall(struct task *t, int flags)
+{
+    (void)t;
+    if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)))
+        return -EINVAL;
+    return 0;
+}
+
+long sys_munlockall(struct task *t)
+{
+    (void)t;
+    return 0;
 }

@@ -32,7 +32,9 @@ struct gofer_node {
 
 struct gofer_file {
     int fd;
-    uint64_t dir_cookie; /* directories: where the next GETDENTS continues */
+    /* directories: the gofer cookie that continues after entry index dir_index */
+    uint64_t dir_cookie;
+    int64_t dir_index;
 };
 
 static struct gofer_client *client_of(struct inode *ino)
@@ -97,6 +99,50 @@ static long instantiate(struct inode *dir, struct dentry *d, uint64_t fid,
     return 0;
 }
 
+/* A host kernel interface (a /proc or /sys mount inside the served tree) is never served: an
+ * empty, read-only directory stands in its place, where the sentry mounts its own. */
+static long empty_lookup(struct inode *dir, struct dentry *d)
+{
+    (void)dir, (void)d;
+    return -ENOENT;
+}
+
+static long empty_open(struct dentry *d, struct file *f, int flags);
+
+static const struct inode_ops masked_dir_ops = {
+    .lookup = empty_lookup,
+    .open = empty_open,
+};
+
+static long empty_iterate(struct file *f, struct dir_context *ctx)
+{
+    if (ctx->pos == 0 && ctx->emit(ctx, ".", 1, f->inode->ino, DT_DIR, 1))
+        ctx->pos = 1;
+    if (ctx->pos == 1 && ctx->emit(ctx, "..", 2, f->inode->ino, DT_DIR, 2))
+        ctx->pos = 2;
+    return 0;
+}
+
+static const struct file_ops masked_dir_file_ops = {.iterate = empty_iterate,
+                                                    .llseek = generic_llseek};
+
+static long empty_open(struct dentry *d, struct file *f, int flags)
+{
+    (void)d, (void)flags;
+    f->ops = &masked_dir_file_ops;
+    return 0;
+}
+
+static long masked_dir(struct inode *dir, struct dentry *d)
+{
+    struct inode *ino = inode_new(dir->sb, &masked_dir_ops, S_IFDIR | 0555);
+    if (!ino)
+        return -ENOMEM;
+    ino->nlink = 2;
+    d_instantiate(d, ino);
+    return 0;
+}
+
 static long g_lookup(struct inode *dir, struct dentry *d)
 {
     const char *names[1] = {d->name};
@@ -106,6 +152,8 @@ static long g_lookup(struct inode *dir, struct dentry *d)
     long rc = gofer_walk(client_of(dir), gnode(dir)->fid, names, 1, &fid, &st, &nwalked, &werr);
     if (rc < 0)
         return rc;
+    if (nwalked < 1 && werr == GOFER_ERR_MASKED)
+        return masked_dir(dir, d);
     if (nwalked < 1)
         return werr ? -werr : -ENOENT;
     return instantiate(dir, d, fid, &st, -1);
@@ -378,11 +426,13 @@ static long gf_fallocate(struct file *f, int mode, int64_t off, int64_t len)
     return 0;
 }
 
+/* Directory offsets are entry indexes (0 ".", 1 "..", then 2, 3...): the host's cookies are
+ * opaque (ext4's last one is INT64_MAX), so each open directory remembers which cookie continues
+ * after which index, and a seek elsewhere re-reads from the start. */
 static long gf_dir_iterate(struct file *f, struct dir_context *ctx)
 {
     struct gofer_file *gf = f->priv;
     struct inode *dir = f->inode;
-    /* Offsets: 0 ".", 1 "..", then each entry's gofer cookie + 2 (cookies start at 0). */
     if (ctx->pos == 0) {
         if (!ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
             return 0;
@@ -394,23 +444,26 @@ static long gf_dir_iterate(struct file *f, struct dir_context *ctx)
             return 0;
         ctx->pos = 2;
     }
+    if (gf->dir_index != ctx->pos || gf->dir_index < 2) {
+        gf->dir_index = 2;
+        gf->dir_cookie = 0;
+    }
     struct gofer_dirent ents[64];
     for (;;) {
-        uint64_t cookie = (uint64_t)ctx->pos - 2;
-        long n = gofer_getdents(client_of(dir), gnode(dir)->fid, cookie, ents, 64);
-        if (n < 0)
+        long n = gofer_getdents(client_of(dir), gnode(dir)->fid, gf->dir_cookie, ents, 64);
+        if (n <= 0)
             return n;
-        if (n == 0)
-            return 0;
         for (long i = 0; i < n; i++) {
-            int64_t next = (int64_t)ents[i].next + 2;
-            if (!ctx->emit(ctx, ents[i].name, strlen(ents[i].name), ents[i].ino, ents[i].type,
-                           next))
+            if (gf->dir_index >= ctx->pos &&
+                !ctx->emit(ctx, ents[i].name, ents[i].name_len, ents[i].ino, ents[i].type,
+                           gf->dir_index + 1))
                 return 0;
-            ctx->pos = next;
+            gf->dir_cookie = ents[i].next;
+            gf->dir_index++;
+            if (gf->dir_index > ctx->pos)
+                ctx->pos = gf->dir_index;
         }
     }
-    (void)gf;
 }
 
 static void gf_release(struct file *f)
