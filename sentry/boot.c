@@ -13,6 +13,7 @@
 
 #include "sentry/boot_config.h"
 #include "sentry/boot_fs.h"
+#include "sentry/control.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
@@ -103,18 +104,14 @@ int sentry_boot(int config_fd)
     }
 
     k.max_tasks = 4096;
-    rc = task_create_init(&k, cfg.argv[0], err, sizeof(err));
-    if (rc < 0) {
+    /* The main thread serves the control socket for the sandbox's lifetime: every stub's
+     * parent-death signal is tied to it, so it must outlive every task. */
+    if (control_serve(cfg.control_fd, cfg.wait_for_start, err, sizeof(err)) < 0) {
         klog("%s", err);
         platform_destroy(k.platform);
         return 125;
     }
-
-    /* The main thread stays alive for the sandbox's lifetime: every stub's parent-death signal
-     * is tied to it. */
     pthread_mutex_lock(&k.tasks_lock);
-    while (!k.init_exited || k.ntasks > 0)
-        pthread_cond_wait(&k.tasks_cond, &k.tasks_lock);
     int status = k.init_status;
     pthread_mutex_unlock(&k.tasks_lock);
     platform_destroy(k.platform);

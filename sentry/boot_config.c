@@ -22,6 +22,8 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object_object_add(o, "envp", strv_to_json(cfg->envp));
     json_object_object_add(o, "cwd", json_object_new_string(cfg->cwd ? cfg->cwd : "/"));
     json_object_object_add(o, "gofer_fd", json_object_new_int(cfg->gofer_fd));
+    json_object_object_add(o, "control_fd", json_object_new_int(cfg->control_fd));
+    json_object_object_add(o, "wait_for_start", json_object_new_boolean(cfg->wait_for_start));
     json_object_object_add(o, "overlay", json_object_new_boolean(cfg->overlay));
     json_object *mounts = json_object_new_array();
     for (int i = 0; i < cfg->nmounts; i++) {
@@ -111,6 +113,10 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
     cfg->cwd = strdup(json_object_get_string(v));
     GET("gofer_fd", json_type_int, v);
     cfg->gofer_fd = json_object_get_int(v);
+    GET("control_fd", json_type_int, v);
+    cfg->control_fd = json_object_get_int(v);
+    GET("wait_for_start", json_type_boolean, v);
+    cfg->wait_for_start = json_object_get_boolean(v);
     GET("overlay", json_type_boolean, v);
     cfg->overlay = json_object_get_boolean(v);
     GET("mounts", json_type_array, v);

@@ -20,6 +20,8 @@ struct boot_config {
     char **envp;      /* its environment (NULL-terminated) */
     char *cwd;        /* the working directory in the sandbox */
     int gofer_fd;     /* the sentry's end of the gofer's socket */
+    int control_fd;   /* a listening control socket (OCI runtime), or -1 */
+    bool wait_for_start; /* create/start: init runs when the runtime says "start" */
     struct boot_mount mounts[BOOT_MAX_MOUNTS];
     int nmounts;
     bool overlay;     /* the root is the gofer's read-only root plus an in-sentry upper layer */

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "sentry/control.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/signal.h"
@@ -153,6 +154,10 @@ static void process_exit(struct thread_group *tg, int status)
         kernel->init = NULL;
     }
 
+    if (tg->exit_hook) {
+        tg->exit_hook(tg, status, tg->exit_hook_arg);
+        tg->exit_hook = NULL;
+    }
     int why = WIFSIGNALED(status) ? (WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
     int code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
     if (tg->parent) {
@@ -237,6 +242,7 @@ void task_do_exit(struct task *t)
     }
     pthread_cond_broadcast(&kernel->tasks_cond);
     pthread_mutex_unlock(&kernel->tasks_lock);
+    control_notify();
 }
 
 /* --- wait4 / waitid --- */

@@ -66,11 +66,13 @@ struct task *task_alloc(void)
     return t;
 }
 
-/* The workload's stdio: the host fds the CLI handed over, as host files. */
-static int install_stdio(struct task *t, const struct boot_config *cfg)
+/* A process's stdio from host fds (the CLI's, or an exec request's): each becomes a host file. */
+static int install_stdio(struct task *t, const int host_fds[3])
 {
     for (int i = 0; i < 3; i++) {
-        int fd = fcntl(cfg->stdio_fds[i], F_DUPFD_CLOEXEC, 3);
+        if (host_fds[i] < 0)
+            continue;
+        int fd = fcntl(host_fds[i], F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
             continue; /* a closed stdio fd stays closed in the sandbox too */
         /* What /proc/PID/fd shows: the host's own name for it ("/dev/pts/0", "pipe:[123]"). */
@@ -170,95 +172,130 @@ int task_start_thread(struct task *t, struct platform_pending *pending)
     return 0;
 }
 
-struct init_start {
+struct spawn_start {
     struct task *t;
-    char *path;
+    char **argv, **envp;
 };
 
-/* Runs on the init task's own thread: it must own the platform context it creates. */
-static void *init_thread(void *arg)
+static void free_strv(char **v)
 {
-    struct init_start *st = arg;
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static char **dup_strv(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **d = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; d && i < n; i++) {
+        if (!(d[i] = strdup(v[i]))) {
+            free_strv(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+/* Runs on the new process's own thread: it must own the platform context it creates. */
+static void *spawn_thread(void *arg)
+{
+    struct spawn_start *st = arg;
     struct task *t = st->t;
     current_task = t;
-    const struct boot_config *cfg = kernel->cfg;
-    long rc = exec_first(t, st->path, cfg->argv, cfg->envp);
-    free(st->path);
-    free(st);
+    long rc = exec_first(t, st->argv[0], st->argv, st->envp);
     if (rc < 0) {
         if (rc == -ENOENT)
-            klog("%s: command not found", cfg->argv[0]);
+            klog("%s: command not found", st->argv[0]);
         else
-            klog("cannot execute %s: %s", cfg->argv[0], strerror((int)-rc));
+            klog("cannot execute %s: %s", st->argv[0], strerror((int)-rc));
         task_exit_group(t, (rc == -ENOENT ? 127 : 126) << 8);
     } else {
         task_run(t);
     }
+    free_strv(st->argv);
+    free_strv(st->envp);
+    free(st);
     task_do_exit(t);
     current_task = NULL;
     task_put(t);
     return NULL;
 }
 
-int task_create_init(struct kernel *k, const char *path, char *errbuf, size_t errlen)
+long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size_t errlen)
 {
-    const struct boot_config *cfg = k->cfg;
+    if (!a->argv || !a->argv[0]) {
+        snprintf(errbuf, errlen, "no command to run");
+        return -EINVAL;
+    }
+    pid_t pid = a->is_init ? 1 : pid_alloc();
+    if (pid < 0) {
+        snprintf(errbuf, errlen, "no free pid");
+        return pid;
+    }
     struct task *t = task_alloc();
-    struct thread_group *tg = thread_group_new(1);
-    struct init_start *st = calloc(1, sizeof(*st));
-    int rc = -ENOMEM;
+    struct thread_group *tg = thread_group_new(pid);
+    struct spawn_start *st = calloc(1, sizeof(*st));
+    long rc = -ENOMEM;
     if (!t || !tg || !st)
         goto fail;
-    t->tid = 1;
+    t->tid = pid;
     t->tg = tg;
     tg->leader = t;
     tg->threads = t;
     tg->nlive = 1;
-    tg->pgid = tg->sid = 1;
+    tg->pgid = tg->sid = pid;
     tg->exit_signal = SIGCHLD;
-    thread_group_get(tg); /* the process tree's reference (init has no parent to reap it) */
+    tg->exit_hook = a->exit_hook;
+    tg->exit_hook_arg = a->exit_hook_arg;
+    thread_group_get(tg); /* the process tree's reference (no parent inside the sandbox) */
     t->files = fd_table_new();
     struct path root = {vfs_root_mount, vfs_root_mount->root};
-    t->fs = fs_context_new(&root, &root, 022);
+    t->fs = fs_context_new(&root, &root, a->umask);
     if (!t->files || !t->fs)
         goto fail;
-    if (cfg->cwd && cfg->cwd[0]) {
+    if (a->cwd && a->cwd[0]) {
         struct path cwd;
-        if (vfs_lookup(t, AT_FDCWD, cfg->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd) == 0) {
+        if (vfs_lookup(t, AT_FDCWD, a->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd) == 0) {
             path_put(&t->fs->cwd);
             t->fs->cwd = cwd;
         } else {
-            klog("the working directory %s does not exist in the sandbox: using /", cfg->cwd);
+            klog("the working directory %s does not exist in the sandbox: using /", a->cwd);
         }
     }
-    t->creds = (struct creds){.ruid = cfg->uid, .euid = cfg->uid, .suid = cfg->uid,
-                              .fsuid = cfg->uid, .rgid = cfg->gid, .egid = cfg->gid,
-                              .sgid = cfg->gid, .fsgid = cfg->gid};
-    if ((rc = install_stdio(t, cfg)) < 0) {
-        snprintf(errbuf, errlen, "cannot set up stdio: %s", strerror(-rc));
-        return rc;
+    t->creds = a->creds;
+    if ((rc = install_stdio(t, a->stdio_fds)) < 0) {
+        snprintf(errbuf, errlen, "cannot set up stdio: %s", strerror((int)-rc));
+        goto fail_quiet;
     }
     st->t = t;
-    st->path = strdup(path);
+    st->argv = dup_strv(a->argv);
+    st->envp = dup_strv(a->envp);
+    if (!st->argv || !st->envp)
+        goto fail;
     pthread_mutex_lock(&k->tasks_lock);
-    k->init = t;
+    if (a->is_init)
+        k->init = t;
     k->ntasks++;
     rc = pid_table_insert(t);
     pthread_mutex_unlock(&k->tasks_lock);
-    if (rc < 0 || !st->path)
+    if (rc < 0)
         goto fail;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 1 << 20);
-    rc = pthread_create(&t->thread, &attr, init_thread, st);
+    int prc = pthread_create(&t->thread, &attr, spawn_thread, st);
     pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        snprintf(errbuf, errlen, "cannot start the init thread: %s", strerror(rc));
-        return -rc;
+    if (prc != 0) {
+        snprintf(errbuf, errlen, "cannot start a sentry thread: %s", strerror(prc));
+        return -prc;
     }
-    return 0;
+    return pid;
 fail:
     snprintf(errbuf, errlen, "out of memory");
+fail_quiet:
     return rc;
 }

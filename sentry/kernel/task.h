@@ -107,6 +107,9 @@ struct thread_group {
     struct timespec start_time; /* CLOCK_MONOTONIC */
     int64_t children_utime_ns, children_stime_ns;
     int pdeath_signal;
+    /* Processes the runtime started (moat exec) report their end here (tasks_lock held). */
+    void (*exit_hook)(struct thread_group *tg, int wait_status, void *arg);
+    void *exit_hook_arg;
 };
 
 enum task_state { TASK_RUNNING, TASK_EXITING, TASK_DEAD };
@@ -173,9 +176,21 @@ void task_put(struct task *t);
 struct task *task_current(void);
 struct task *task_alloc(void);
 
-/* Starts the sandbox's init task (pid 1) on its own sentry thread, running the executable at
- * `path` in the sandbox with the boot config's argv and envp; 0 or -errno with a message. */
-int task_create_init(struct kernel *k, const char *path, char *errbuf, size_t errlen);
+/* A new process with no parent inside the sandbox: init (pid 1), or a process the runtime
+ * executes into a running sandbox (`moat exec`), started on its own sentry thread. */
+struct spawn_args {
+    char *const *argv; /* argv[0] is looked up in envp's PATH when it has no slash */
+    char *const *envp;
+    const char *cwd;
+    struct creds creds;
+    unsigned int umask;
+    int stdio_fds[3]; /* host fds (duplicated; -1: closed) */
+    bool is_init;
+    void (*exit_hook)(struct thread_group *tg, int wait_status, void *arg);
+    void *exit_hook_arg;
+};
+/* Returns the new process's pid, or -errno with a message in errbuf. */
+long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size_t errlen);
 /* The task loop: runs the application until the task exits (DESIGN.md §3). */
 void task_run(struct task *t);
 /* Starts a sentry thread for a task whose platform context is still pending. */

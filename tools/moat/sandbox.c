@@ -103,6 +103,7 @@ int sandbox_run(const struct sandbox_spec *s, struct moat_err *e)
         .envp = s->envp,
         .cwd = (char *)(s->cwd ? s->cwd : "/"),
         .overlay = s->overlay,
+        .control_fd = -1,
         .stdio_fds = {0, 1, 2},
         .platform = (char *)s->platform,
         .cpu_pinning = s->cpu_pinning,
