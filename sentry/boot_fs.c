@@ -12,18 +12,14 @@
 #include "sentry/fs/gofer/gofer_client.h"
 #include "sentry/fs/gofer/gofer_fs.h"
 #include "sentry/fs/overlay/overlay.h"
-#if __has_include("sentry/fs/proc/proc.h") && __has_include("sentry/fs/dev/dev.h") && __has_include("sentry/fs/sys/sys.h") /* TEMPORARY */
 #include "sentry/fs/dev/dev.h"
 #include "sentry/fs/proc/proc.h"
 #include "sentry/fs/sys/sys.h"
-#define HAVE_SYNTH 1
-#endif
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/vfs.h"
 
 static struct gofer_client *gofer;
-extern const struct fs_type overlay_fs_type __attribute__((weak)); /* TEMPORARY during integration */
 
 /* Resolves an absolute path of the tree being built, creating missing directories when asked
  * (mountpoints of bind mounts that the root does not have: they go in the overlay). */
@@ -35,7 +31,7 @@ static long walk_tree(const char *where, bool create, struct path *out)
     snprintf(buf, sizeof(buf), "%s", where);
     long rc = 0;
     for (char *save, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        struct dentry *d;
+        struct dentry *d = NULL;
         struct inode *dir = cur.dentry->inode;
         pthread_mutex_lock(&dir->lock);
         rc = vfs_lookup_child_locked(&cur, c, &d);
@@ -92,7 +88,7 @@ static long mount_at(const struct fs_type *type, const char *where, unsigned lon
 static long mount_root(const struct boot_config *cfg)
 {
     struct gofer_mount_args ga = {gofer, cfg->mounts[0].gofer_index};
-    if (!cfg->overlay || !&overlay_fs_type)
+    if (!cfg->overlay)
         return mount_at(&gofer_fs_type, NULL, cfg->mounts[0].readonly ? MS_RDONLY : 0, &ga,
                         "rootfs", false);
     struct dentry *lower, *upper;
@@ -117,7 +113,6 @@ long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror((int)-rc));
         return rc;
     }
-#ifdef HAVE_SYNTH
     static const struct {
         const struct fs_type *type;
         const char *where, *source;
@@ -137,7 +132,6 @@ long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
             return rc;
         }
     }
-#endif
     for (int i = 1; i < cfg->nmounts; i++) {
         const struct boot_mount *m = &cfg->mounts[i];
         struct gofer_mount_args ga = {gofer, m->gofer_index};

@@ -29,16 +29,26 @@ moat_install_packages() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "setup: installing $missing"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  moat_quiet $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
   # shellcheck disable=SC2086
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+  moat_quiet $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+# Quiet when it works; on failure, shows the tool's own output (meson prints errors on stdout).
+moat_quiet() {
+  local out
+  if ! out=$("$@" 2>&1); then
+    printf '%s\n' "$out" | tail -40 >&2
+    echo "setup: failed: $*" >&2
+    return 1
+  fi
 }
 
 moat_build() {
   if [ ! -f "$MOAT_BUILD/build.ninja" ]; then
-    meson setup "$MOAT_BUILD" "$MOAT_TOP" >/dev/null
+    moat_quiet meson setup "$MOAT_BUILD" "$MOAT_TOP"
   fi
-  ninja -C "$MOAT_BUILD" >/dev/null
+  moat_quiet ninja -C "$MOAT_BUILD"
 }
 
 moat_install_packages

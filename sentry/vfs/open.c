@@ -97,6 +97,18 @@ long vfs_open(struct task *t, int dirfd, const char *path, int flags, unsigned i
             path_put(&lp.dir);
             break;
         }
+        if (!created && inode_is_symlink(d->inode) && d->inode->ops->get_link &&
+            !(flags & O_NOFOLLOW)) {
+            /* A magic link (/proc/self/fd/N, /dev/stdout) names an existing object: open it. */
+            dentry_put(d);
+            rc = vfs_lookup_at(t, &lp.dir, lp.last, lookup_flags | LOOKUP_FOLLOW, &p);
+            path_put(&lp.dir);
+            if (rc == 0) {
+                rc = open_path(t, &p, flags, false, out);
+                path_put(&p);
+            }
+            break;
+        }
         if (!created && inode_is_symlink(d->inode)) {
             char *target = malloc(VFS_PATH_MAX);
             long n = -ELOOP;
