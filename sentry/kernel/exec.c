@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "sentry/kernel/creds.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/signal.h"
@@ -167,6 +168,7 @@ static void exec_reset(struct task *t, const char *path)
         }
     }
     tg->did_exec = true;
+    creds_exec(&t->creds);
     pthread_mutex_unlock(&kernel->tasks_lock);
     t->altstack.sp = t->altstack.size = 0;
     t->altstack.flags = SS_DISABLE;

@@ -13,6 +13,7 @@
 
 #include "sentry/boot_config.h"
 #include "sentry/fs/host/host_file.h"
+#include "sentry/kernel/creds.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
@@ -266,6 +267,7 @@ long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size
         }
     }
     t->creds = a->creds;
+    creds_init_caps(&t->creds);
     if ((rc = install_stdio(t, a->stdio_fds)) < 0) {
         snprintf(errbuf, errlen, "cannot set up stdio: %s", strerror((int)-rc));
         goto fail_quiet;

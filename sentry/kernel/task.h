@@ -59,6 +59,9 @@ struct creds {
     gid_t rgid, egid, sgid, fsgid;
     int ngroups;
     gid_t groups[CREDS_MAX_GROUPS];
+    /* Capability sets (bit = CAP_xxx); creds.c keeps them in step with uid changes. */
+    uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bset;
+    bool keep_caps; /* PR_SET_KEEPCAPS */
 };
 
 static inline bool creds_in_group(const struct creds *c, gid_t gid)

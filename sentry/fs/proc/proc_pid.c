@@ -18,7 +18,6 @@
 #include "sentry/vfs/vfs.h"
 
 #define CAP_LAST_CAP 40
-#define CAP_FULL     ((1ULL << (CAP_LAST_CAP + 1)) - 1)
 #define PROC_READ_MAX (4UL << 20) /* cmdline/environ: more than any argv Linux accepts */
 
 /* --- numbered directories: pids in /proc, tids in /proc/PID/task --- */
@@ -180,7 +179,6 @@ static long show_status(const struct synth_node *n, struct synth_buf *b)
         show_vm_status(b, mm);
         mm_put(mm);
     }
-    uint64_t caps = c->euid == 0 ? CAP_FULL : 0;
     synth_printf(b,
                  "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t%d\nSigQ:\t0/%lu\n"
                  "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
@@ -194,7 +192,8 @@ static long show_status(const struct synth_node *n, struct synth_buf *b)
                  "CapAmb:\t%016llx\nNoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n"
                  "Speculation_Store_Bypass:\tthread vulnerable\n"
                  "SpeculationIndirectBranch:\tconditional enabled\n",
-                 0ULL, (unsigned long long)caps, (unsigned long long)caps, CAP_FULL, 0ULL,
+                 (unsigned long long)c->cap_inheritable, (unsigned long long)c->cap_permitted,
+                 (unsigned long long)c->cap_effective, (unsigned long long)c->cap_bset, 0ULL,
                  ti.no_new_privs);
     const struct host_snapshot *h = host_snapshot();
     uint64_t mask = 0;
