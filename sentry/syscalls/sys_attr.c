@@ -28,10 +28,11 @@ static long attr_target(struct task *t, int dfd, uaddr_t upath, int at_flags, in
     return rc;
 }
 
-/* An open file's path (referenced); -EBADF for a bad fd, -EINVAL for a file without one. */
+/* An open file's path (referenced); -EBADF for a bad fd or an O_PATH one, -EINVAL for a file
+ * without a path. */
 static long fd_target(struct task *t, int fd, struct path *out)
 {
-    struct file *f = task_file(t, fd, true);
+    struct file *f = task_file(t, fd, false);
     if (!f)
         return -EBADF;
     long rc = -EINVAL;

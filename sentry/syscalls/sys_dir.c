@@ -90,8 +90,7 @@ long sys_rename(struct task *t, uaddr_t oldname, uaddr_t newname)
     return sys_renameat2(t, AT_FDCWD, oldname, AT_FDCWD, newname, 0);
 }
 
-long sys_linkat(struct task *t, int olddfd, uaddr_t oldname, int newdfd, uaddr_t newname,
-                int flags)
+long sys_linkat(struct task *t, int olddfd, uaddr_t oldname, int newdfd, uaddr_t newname, int flags)
 {
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
@@ -137,7 +136,7 @@ long sys_symlink(struct task *t, uaddr_t oldname, uaddr_t newname)
     return sys_symlinkat(t, oldname, AT_FDCWD, newname);
 }
 
-/* getdents64: fills linux_dirent64 records into a bounce buffer, then copies it out. */
+/* getdents64 and the old getdents: fill records into a bounce buffer, then copy it out. */
 struct getdents_ctx {
     struct dir_context ctx;
     char *buf;
@@ -166,7 +165,32 @@ static bool emit_dirent64(struct dir_context *c, const char *name, size_t len, u
     return true;
 }
 
-long sys_getdents64(struct task *t, int fd, uaddr_t dirent, unsigned int count)
+/* struct linux_dirent (getdents, 78): ino, off, reclen, name, NUL, padding, then d_type in the
+ * record's last byte. */
+static bool emit_dirent(struct dir_context *c, const char *name, size_t len, uint64_t ino,
+                        unsigned int type, int64_t next_pos)
+{
+    struct getdents_ctx *g = (struct getdents_ctx *)c;
+    size_t reclen = (18 + len + 2 + 7) & ~(size_t)7;
+    if (g->used + reclen > g->len) {
+        g->full = true;
+        return false;
+    }
+    char *p = g->buf + g->used;
+    memset(p, 0, reclen);
+    memcpy(p, &ino, 8);
+    memcpy(p + 8, &next_pos, 8);
+    uint16_t rl = (uint16_t)reclen;
+    memcpy(p + 16, &rl, 2);
+    memcpy(p + 18, name, len);
+    p[reclen - 1] = (char)type;
+    g->used += reclen;
+    return true;
+}
+
+static long getdents_common(struct task *t, int fd, uaddr_t dirent, unsigned int count,
+                            bool (*emit)(struct dir_context *, const char *, size_t, uint64_t,
+                                         unsigned int, int64_t))
 {
     struct file *f = task_file(t, fd, false);
     if (!f)
@@ -176,9 +200,13 @@ long sys_getdents64(struct task *t, int fd, uaddr_t dirent, unsigned int count)
         rc = -ENOTDIR;
         goto out;
     }
+    if (f->dentry && f->dentry->dead) {
+        rc = -ENOENT; /* a removed directory lists nothing, not even "." */
+        goto out;
+    }
     if (count > 1 << 20)
         count = 1 << 20;
-    struct getdents_ctx g = {.ctx.emit = emit_dirent64, .len = count};
+    struct getdents_ctx g = {.ctx.emit = emit, .len = count};
     g.buf = malloc(count ? count : 1);
     if (!g.buf) {
         rc = -ENOMEM;
@@ -199,6 +227,16 @@ long sys_getdents64(struct task *t, int fd, uaddr_t dirent, unsigned int count)
 out:
     file_put(f);
     return rc;
+}
+
+long sys_getdents64(struct task *t, int fd, uaddr_t dirent, unsigned int count)
+{
+    return getdents_common(t, fd, dirent, count, emit_dirent64);
+}
+
+long sys_getdents(struct task *t, int fd, uaddr_t dirent, unsigned int count)
+{
+    return getdents_common(t, fd, dirent, count, emit_dirent);
 }
 
 long sys_chdir(struct task *t, uaddr_t filename)

@@ -44,7 +44,8 @@ long sys_write(struct task *t, int fd, uaddr_t buf, size_t count)
 }
 
 /* readv/writev at the file position over already-imported segments. */
-static long rwv_segs(struct task *t, int fd, struct uio_seg *segs, int nsegs, bool write)
+static long rwv_segs(struct task *t, int fd, struct uio_seg *segs, int nsegs, bool write,
+                     bool append)
 {
     struct file *f = fd_get(t->files, fd);
     if (!f)
@@ -55,6 +56,7 @@ static long rwv_segs(struct task *t, int fd, struct uio_seg *segs, int nsegs, bo
     } else {
         struct uio u;
         uio_init_user(&u, t, segs, nsegs);
+        u.append = append;
         rc = u.resid == 0 ? 0 : write ? file_write(f, &u, NULL) : file_read(f, &u, NULL);
     }
     file_put(f);
@@ -70,7 +72,7 @@ static long rwv_user(struct task *t, int fd, uaddr_t iov, long cnt, bool write)
     struct uio_seg *segs = NULL;
     long rc = uio_import_iovec(t, iov, cnt, &segs);
     if (rc == 0)
-        rc = rwv_segs(t, fd, segs, (int)cnt, write);
+        rc = rwv_segs(t, fd, segs, (int)cnt, write, false);
     free(segs);
     return rc;
 }
@@ -85,13 +87,33 @@ long sys_writev(struct task *t, int fd, uaddr_t vec, unsigned long vlen)
     return rwv_user(t, fd, vec, (long)vlen, true);
 }
 
+/* FIONREAD on a regular file: the bytes from the position to the end, negative past it (an
+ * int, as Linux computes it). */
+static long fionread_reg(struct task *t, struct file *f, uaddr_t arg)
+{
+    struct kstat st;
+    long rc = file_stat(f, &st);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&f->pos_lock);
+    int n = (int)((int64_t)st.size - f->pos);
+    pthread_mutex_unlock(&f->pos_lock);
+    return copy_out(t, arg, &n, sizeof(n)) < 0 ? -EFAULT : 0;
+}
+
 long sys_ioctl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
 {
-    struct file *f = fd_get(t->files, fd);
+    struct file *f = task_file(t, fd, false);
     if (!f)
         return -EBADF;
     long rc;
     switch (cmd) {
+    case FIONREAD:
+        if (f->inode && inode_is_reg(f->inode))
+            rc = fionread_reg(t, f, arg);
+        else
+            rc = f->ops->ioctl ? f->ops->ioctl(f, t, cmd, arg) : -ENOTTY;
+        break;
     case FIOCLEX:
         rc = fd_set_cloexec(t->files, fd, true);
         break;
@@ -106,8 +128,8 @@ long sys_ioctl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
 }
 
 /* Positional I/O: pread64, pwrite64, preadv, pwritev, preadv2, pwritev2. */
-static long prw(struct task *t, int fd, struct uio_seg *segs, int nsegs, int64_t off,
-                bool write)
+static long prw(struct task *t, int fd, struct uio_seg *segs, int nsegs, int64_t off, bool write,
+                bool append)
 {
     struct file *f = fd_get(t->files, fd);
     if (!f)
@@ -122,6 +144,7 @@ static long prw(struct task *t, int fd, struct uio_seg *segs, int nsegs, int64_t
     else {
         struct uio u;
         uio_init_user(&u, t, segs, nsegs);
+        u.append = append;
         int64_t pos = off;
         rc = u.resid == 0 ? 0 : write ? file_write(f, &u, &pos) : file_read(f, &u, &pos);
     }
@@ -136,7 +159,7 @@ long sys_pread64(struct task *t, int fd, uaddr_t buf, size_t count, int64_t pos)
     if (!user_range_ok(buf, count))
         return -EFAULT;
     struct uio_seg seg = {buf, count};
-    return prw(t, fd, &seg, 1, pos, false);
+    return prw(t, fd, &seg, 1, pos, false, false);
 }
 
 long sys_pwrite64(struct task *t, int fd, uaddr_t buf, size_t count, int64_t pos)
@@ -146,14 +169,15 @@ long sys_pwrite64(struct task *t, int fd, uaddr_t buf, size_t count, int64_t pos
     if (!user_range_ok(buf, count))
         return -EFAULT;
     struct uio_seg seg = {buf, count};
-    return prw(t, fd, &seg, 1, pos, true);
+    return prw(t, fd, &seg, 1, pos, true, false);
 }
 
-/* preadv2/pwritev2 flags moat accepts (they only change how hard the host tries). */
-#define RWF_KNOWN 0x1f /* RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND */
+/* preadv2/pwritev2 flags moat accepts: all but RWF_APPEND only change how hard the host tries. */
+#define RWF_KNOWN       0x1f /* RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND */
+#define RWF_APPEND_FLAG 0x10
 
-static long prwv(struct task *t, int fd, uaddr_t vec, unsigned long vlen, int64_t pos,
-                 int flags, bool write)
+static long prwv(struct task *t, int fd, uaddr_t vec, unsigned long vlen, int64_t pos, int flags,
+                 bool write)
 {
     if (flags & ~RWF_KNOWN)
         return -EOPNOTSUPP;
@@ -161,10 +185,11 @@ static long prwv(struct task *t, int fd, uaddr_t vec, unsigned long vlen, int64_
     long rc = uio_import_iovec(t, vec, (long)vlen, &segs);
     if (rc < 0)
         return rc;
+    bool append = write && (flags & RWF_APPEND_FLAG);
     if (pos == -1)
-        rc = rwv_segs(t, fd, segs, (int)vlen, write);
+        rc = rwv_segs(t, fd, segs, (int)vlen, write, append);
     else
-        rc = prw(t, fd, segs, (int)vlen, pos, write);
+        rc = prw(t, fd, segs, (int)vlen, pos, write, append);
     free(segs);
     return rc;
 }
@@ -321,7 +346,8 @@ long sys_copy_file_range(struct task *t, int fd_in, uaddr_t off_in, int fd_out, 
         rc = -EBADF;
         goto done;
     }
-    if ((off_in && copy_in(t, &oi, off_in, 8) < 0) || (off_out && copy_in(t, &oo, off_out, 8) < 0)) {
+    if ((off_in && copy_in(t, &oi, off_in, 8) < 0) ||
+        (off_out && copy_in(t, &oo, off_out, 8) < 0)) {
         rc = -EFAULT;
         goto done;
     }

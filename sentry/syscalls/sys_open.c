@@ -34,6 +34,8 @@ static long do_open(struct task *t, int dirfd, uaddr_t upath, int flags, unsigne
     struct file *f;
     if ((flags & O_TMPFILE) == O_TMPFILE)
         rc = -EOPNOTSUPP;
+    else if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        rc = -EINVAL; /* refused since Linux 6.4 (it used to create a file, then fail) */
     else
         rc = vfs_open(t, dirfd, path, flags, mode, lookup_flags, &f);
     free(path);
@@ -89,8 +91,8 @@ long sys_openat2(struct task *t, int dfd, uaddr_t filename, uaddr_t uhow, size_t
         return -EINVAL;
     if (how.mode && !(how.flags & O_CREAT) && (how.flags & O_TMPFILE) != O_TMPFILE)
         return -EINVAL;
-    if ((how.flags & O_PATH) && (how.flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW |
-                                                         O_CLOEXEC)))
+    if ((how.flags & O_PATH) &&
+        (how.flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
         return -EINVAL;
     unsigned int lf = 0;
     if (how.resolve & RESOLVE_NO_XDEV)

@@ -155,8 +155,8 @@ static long do_access(struct task *t, int dfd, uaddr_t filename, int mode, int f
     if (mode & ~(F_OK | R_OK | W_OK | X_OK))
         return -EINVAL;
     struct path p;
-    long rc = lookup_at(t, dfd, filename, flags & ~AT_EACCESS,
-                        AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &p);
+    long rc =
+        lookup_at(t, dfd, filename, flags & ~AT_EACCESS, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &p);
     if (rc < 0)
         return rc;
     /* access(2) checks with the real ids unless AT_EACCESS. */
@@ -210,6 +210,9 @@ long sys_readlinkat(struct task *t, int dfd, uaddr_t pathname, uaddr_t buf, int 
     }
     rc = vfs_readlink(&p, target, VFS_PATH_MAX);
     path_put(&p);
+    char c = 1;
+    if (rc == -EINVAL && copy_in_partial(t, &c, pathname, 1) == 1 && c == 0)
+        rc = -ENOENT; /* readlinkat(fd, "") on something that is not a link */
     if (rc >= 0) {
         size_t n = (size_t)rc < (size_t)bufsiz ? (size_t)rc : (size_t)bufsiz;
         rc = copy_out(t, buf, target, n) < 0 ? -EFAULT : (long)n;
@@ -287,8 +290,11 @@ long sys_fstatfs(struct task *t, int fd, uaddr_t buf)
         rc = statfs_path(t, &p, buf);
     } else {
         /* Pipes, sockets and host stdio live on pseudo filesystems. */
-        struct kstatfs k = {.type = 0x50495045 /* PIPEFS_MAGIC */, .bsize = 4096, .frsize = 4096,
-                            .namelen = 255, .flags = ST_VALID};
+        struct kstatfs k = {.type = 0x50495045 /* PIPEFS_MAGIC */,
+                            .bsize = 4096,
+                            .frsize = 4096,
+                            .namelen = 255,
+                            .flags = ST_VALID};
         rc = copy_statfs(t, &k, buf);
     }
     file_put(f);

@@ -77,6 +77,8 @@ long file_read(struct file *f, struct uio *u, int64_t *pos)
 {
     if (!file_readable(f))
         return -EBADF;
+    if (f->inode && inode_is_dir(f->inode))
+        return -EISDIR;
     if (!f->ops->read)
         return -EINVAL;
     if (f->stream || pos)

@@ -32,6 +32,7 @@ struct uio {
     int cur;      /* current segment */
     size_t off;   /* offset within the current segment */
     size_t resid; /* bytes left */
+    bool append;  /* pwritev2 RWF_APPEND: write at the end, as if the file had O_APPEND */
 };
 
 void uio_init_user(struct uio *u, struct task *t, struct uio_seg *segs, int nsegs);
@@ -43,7 +44,7 @@ long uio_copy_in(struct uio *u, void *dst, size_t n);
 
 /* Reads an application iovec array of cnt entries into segs (malloc'd): -EINVAL for a bad count
  * or length, -EFAULT for an unreadable array or a buffer outside the address space. */
-#define UIO_MAXIOV 1024
+#define UIO_MAXIOV   1024
 #define MAX_RW_COUNT (0x7fffffffUL & ~0xfffUL)
 long uio_import_iovec(struct task *t, uaddr_t iov, long cnt, struct uio_seg **segs);
 
@@ -100,13 +101,14 @@ struct file_ops {
 struct file {
     int refs; /* atomic */
     const struct file_ops *ops;
-    unsigned int flags;     /* O_ACCMODE bits and status flags (O_APPEND, O_NONBLOCK, ...) */
-    bool stream;            /* no file position (pipes, sockets, ttys) */
-    bool anon_mmap;         /* mmap gives anonymous memory (/dev/zero) */
+    unsigned int flags; /* O_ACCMODE bits and status flags (O_APPEND, O_NONBLOCK, ...) */
+    bool stream;        /* no file position (pipes, sockets, ttys) */
+    bool anon_mmap;     /* mmap gives anonymous memory (/dev/zero) */
     pthread_mutex_t pos_lock;
     int64_t pos;
     void *priv;
-    char *name; /* for files without a path: what /proc shows (e.g. "pipe:[3]", "anon_inode:[eventfd]") */
+    char *name; /* for files without a path: what /proc shows (e.g. "pipe:[3]",
+                   "anon_inode:[eventfd]") */
     /* Files opened by path: where they were opened (referenced) and their inode. */
     struct mount *mnt;
     struct dentry *dentry;
@@ -120,13 +122,20 @@ struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *pr
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 
+/* O_PATH (010000000) files neither read nor write: EBADF, as on Linux. */
+#define FILE_O_PATH 010000000u
 static inline bool file_readable(const struct file *f)
 {
-    return (f->flags & 3) != 1; /* O_RDONLY or O_RDWR */
+    return (f->flags & 3) != 1 && !(f->flags & FILE_O_PATH); /* O_RDONLY or O_RDWR */
 }
 static inline bool file_writable(const struct file *f)
 {
-    return (f->flags & 3) != 0; /* O_WRONLY or O_RDWR */
+    return (f->flags & 3) != 0 && !(f->flags & FILE_O_PATH); /* O_WRONLY or O_RDWR */
+}
+/* Does a write through u go to the end of the file (O_APPEND or RWF_APPEND)? */
+static inline bool file_append(const struct file *f, const struct uio *u)
+{
+    return (f->flags & 02000) || u->append; /* O_APPEND */
 }
 
 /* Whether a mapping with `prot` (shared or private) may be made of f: -EACCES/-ENODEV or 0. */

@@ -109,6 +109,8 @@ long vfs_lookup_child_locked(struct path *dir, const char *name, struct dentry *
     struct inode *dino = parent->inode;
     struct dentry *d = lookup_cached_valid(parent, name);
     if (!d) {
+        if (parent->dead)
+            return -ENOENT; /* a removed directory is empty for good */
         d = dentry_new(parent, name);
         if (!d)
             return -ENOMEM;
@@ -137,7 +139,9 @@ long vfs_lookup_child(struct path *dir, const char *name, struct dentry **out)
     return rc;
 }
 
-/* Replaces the remaining path by the link's target followed by what was left after it. */
+/* Replaces the remaining path by the link's target followed by what was left after it. `after`
+ * is NULL when the link ended the path, "" when only a trailing slash followed it: the slash is
+ * kept, so that "link/" must still resolve to a directory. */
 static long push_link(char **rest, const char *target, size_t tlen, const char *after)
 {
     size_t alen = after ? strlen(after) : 0;
@@ -148,7 +152,7 @@ static long push_link(char **rest, const char *target, size_t tlen, const char *
         return -ENOMEM;
     memcpy(n, target, tlen);
     n[tlen] = 0;
-    if (alen) {
+    if (after) {
         n[tlen] = '/';
         memcpy(n + tlen + 1, after, alen + 1);
     }
@@ -182,8 +186,8 @@ static long follow_link(struct nameidata *nd, struct path *link, char **rest, co
     char *target = malloc(VFS_PATH_MAX);
     if (!target)
         return -ENOMEM;
-    long len = ino->ops->readlink ? ino->ops->readlink(link->dentry, target, VFS_PATH_MAX)
-                                  : -EINVAL;
+    long len =
+        ino->ops->readlink ? ino->ops->readlink(link->dentry, target, VFS_PATH_MAX) : -EINVAL;
     if (len == 0)
         len = -ENOENT;
     if (len >= 0 && target[0] == '/') {
@@ -199,8 +203,7 @@ static long follow_link(struct nameidata *nd, struct path *link, char **rest, co
 
 /* Walks nd->cur along `path`. With want_parent, stops before the last component and returns it
  * in `lp`; otherwise nd->cur ends at the result. */
-static long walk(struct nameidata *nd, const char *path, bool want_parent,
-                 struct lookup_parent *lp)
+static long walk(struct nameidata *nd, const char *path, bool want_parent, struct lookup_parent *lp)
 {
     char *rest = strdup(path);
     long rc = 0;
@@ -221,6 +224,8 @@ static long walk(struct nameidata *nd, const char *path, bool want_parent,
             if (want_parent) {
                 lp->last[0] = 0;
                 lp->last_type = LAST_ROOT;
+            } else if (p != rest && !inode_is_dir(nd->cur.dentry->inode)) {
+                rc = -ENOTDIR; /* a magic link to a file, followed by "/" */
             }
             break;
         }
@@ -390,8 +395,8 @@ long vfs_lookup(struct task *t, int dirfd, const char *path, unsigned int flags,
     return lookup_common(t, NULL, dirfd, path, flags, out);
 }
 
-long vfs_lookup_at(struct task *t, const struct path *start, const char *path,
-                   unsigned int flags, struct path *out)
+long vfs_lookup_at(struct task *t, const struct path *start, const char *path, unsigned int flags,
+                   struct path *out)
 {
     return lookup_common(t, start, AT_FDCWD, path, flags, out);
 }

@@ -13,6 +13,8 @@
 #ifndef O_PATH
 #define O_PATH 010000000
 #endif
+/* glibc defines O_LARGEFILE as 0 on x86-64; the kernel sets its own bit on every open file. */
+#define KERNEL_O_LARGEFILE 0100000
 
 /* An O_PATH file: it names an object and does nothing else. */
 static const struct file_ops path_file_ops = {0};
@@ -24,6 +26,8 @@ static long create_locked(struct task *t, struct path *dir, struct dentry *d, un
 {
     struct inode *dino = dir->dentry->inode;
     long rc;
+    if (dir->dentry->dead)
+        return -ENOENT; /* a removed directory takes no new entries */
     if (path_readonly(dir))
         return -EROFS;
     if ((rc = vfs_permission(dino, &t->creds, MAY_WRITE | MAY_EXEC)) < 0)
@@ -89,6 +93,8 @@ long vfs_open(struct task *t, int dirfd, const char *path, int flags, unsigned i
             created = rc == 0;
         } else if (rc == 0 && (flags & O_EXCL)) {
             rc = -EEXIST;
+        } else if (rc == 0 && inode_is_dir(d->inode)) {
+            rc = -EISDIR;
         }
         pthread_mutex_unlock(&dino->lock);
         if (rc < 0) {
@@ -148,9 +154,9 @@ static long open_path(struct task *t, struct path *p, int flags, bool created, s
     int acc = flags & O_ACCMODE;
     long rc;
     if (flags & O_PATH) {
-        struct file *f = file_alloc(&path_file_ops, (unsigned int)(flags & (O_PATH | O_DIRECTORY |
-                                                                             O_NOFOLLOW | O_CLOEXEC)),
-                                    NULL, NULL);
+        struct file *f = file_alloc(
+            &path_file_ops, (unsigned int)(flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)),
+            NULL, NULL);
         if (!f)
             return -ENOMEM;
         f->mnt = mount_get(p->mnt);
@@ -171,8 +177,8 @@ static long open_path(struct task *t, struct path *p, int flags, bool created, s
         if ((rc = vfs_permission(ino, &t->creds, mask)) < 0)
             return rc;
     }
-    bool special = S_ISCHR(ino->mode) || S_ISBLK(ino->mode) || S_ISFIFO(ino->mode) ||
-                   S_ISSOCK(ino->mode);
+    bool special =
+        S_ISCHR(ino->mode) || S_ISBLK(ino->mode) || S_ISFIFO(ino->mode) || S_ISSOCK(ino->mode);
     if (write && !special && path_readonly(p))
         return -EROFS;
     if (S_ISSOCK(ino->mode))
@@ -186,7 +192,9 @@ static long open_path(struct task *t, struct path *p, int flags, bool created, s
         if ((rc = ino->ops->setattr(p->dentry, &a)) < 0)
             return rc;
     }
-    unsigned int fflags = (unsigned int)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    unsigned int fflags =
+        ((unsigned int)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
+        KERNEL_O_LARGEFILE;
     struct file *f = file_alloc(NULL, fflags, NULL, NULL);
     if (!f)
         return -ENOMEM;

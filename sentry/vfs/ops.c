@@ -89,9 +89,11 @@ long vfs_mkdir(struct task *t, int dirfd, const char *path, unsigned int mode)
         return rc;
     struct inode *dino = op.lp.dir.dentry->inode;
     if ((rc = may_modify_dir(t, &op.lp.dir)) == 0)
-        rc = dino->ops->mkdir ? dino->ops->mkdir(dino, op.d, S_IFDIR | (mode & 07777 & ~task_umask(t)),
-                                                 &t->creds)
-                              : -EPERM;
+        /* Set-id bits never come from mkdir's mode (S_ISGID is inherited by the filesystem). */
+        rc =
+            dino->ops->mkdir
+                ? dino->ops->mkdir(dino, op.d, S_IFDIR | (mode & 01777 & ~task_umask(t)), &t->creds)
+                : -EPERM;
     end_op(&op);
     return rc;
 }
@@ -101,9 +103,13 @@ long vfs_mknod(struct task *t, int dirfd, const char *path, unsigned int mode, d
     unsigned int type = mode & S_IFMT;
     if (type == 0)
         type = S_IFREG;
+    if (type == S_IFDIR)
+        return -EPERM; /* mkdir's job */
     if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
         type != S_IFBLK)
         return -EINVAL;
+    if (type != S_IFCHR && type != S_IFBLK)
+        dev = 0; /* only device nodes keep a device number */
     /* Device nodes are refused: the sandbox has no devices but the ones moat provides. */
     if ((type == S_IFCHR || type == S_IFBLK) && t->creds.euid != 0)
         return -EPERM;
@@ -138,8 +144,8 @@ long vfs_symlink(struct task *t, const char *target, int dirfd, const char *path
     return rc;
 }
 
-long vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
-              const char *newpath, unsigned int lookup_flags)
+long vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+              unsigned int lookup_flags)
 {
     struct path old;
     long rc = vfs_lookup(t, olddirfd, oldpath, lookup_flags, &old);
@@ -170,7 +176,9 @@ static long remove_entry(struct task *t, int dirfd, const char *path, bool dir)
         return rc;
     struct inode *dino = op.lp.dir.dentry->inode;
     struct inode *victim = op.d->inode;
-    if (dir && !inode_is_dir(victim))
+    if (!dir && op.lp.trailing_slash)
+        rc = inode_is_dir(victim) ? -EISDIR : -ENOTDIR; /* unlink("f/") */
+    else if (dir && !inode_is_dir(victim))
         rc = -ENOTDIR;
     else if (!dir && inode_is_dir(victim))
         rc = -EISDIR;
@@ -286,9 +294,7 @@ long vfs_rename(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
         return rc;
     }
     if (ol.last_type != LAST_NORM || nl.last_type != LAST_NORM) {
-        rc = (ol.last_type == LAST_NORM && nl.last_type != LAST_NORM) ? -EBUSY : -EBUSY;
-        if (ol.last_type == LAST_DOT || nl.last_type == LAST_DOT)
-            rc = -EINVAL;
+        rc = -EBUSY; /* ".", ".." or "/" at either end */
         goto out_paths;
     }
     vfs_rename_lock_write();

@@ -175,8 +175,8 @@ static long g_mkdir(struct inode *dir, struct dentry *d, unsigned int mode, cons
 {
     uint64_t fid;
     struct gofer_stat st;
-    long rc = gofer_mkdir(client_of(dir), gnode(dir)->fid, d->name, mode & 07777,
-                          c ? c->fsuid : 0, c ? c->fsgid : 0, &fid, &st);
+    long rc = gofer_mkdir(client_of(dir), gnode(dir)->fid, d->name, mode & 07777, c ? c->fsuid : 0,
+                          c ? c->fsgid : 0, &fid, &st);
     if (rc < 0)
         return rc;
     dir->nlink++;
@@ -216,8 +216,8 @@ static long g_link(struct inode *dir, struct dentry *d, struct dentry *old)
         return -EXDEV;
     uint64_t fid;
     struct gofer_stat st;
-    long rc = gofer_link(client_of(dir), gnode(old->parent->inode)->fid, old->name,
-                         gnode(dir)->fid, d->name, &fid, &st);
+    long rc = gofer_link(client_of(dir), gnode(old->parent->inode)->fid, old->name, gnode(dir)->fid,
+                         d->name, &fid, &st);
     if (rc < 0)
         return rc;
     old->inode->nlink = st.nlink;
@@ -381,7 +381,7 @@ static long gf_write(struct file *f, struct uio *u, int64_t *pos)
 {
     struct inode *ino = f->inode;
     pthread_mutex_lock(&ino->lock);
-    if (f->flags & O_APPEND) {
+    if (file_append(f, u)) {
         struct stat s;
         if (fstat(gfd(f), &s) == 0)
             *pos = s.st_size;
@@ -542,8 +542,8 @@ static long gofer_fs_mount(const struct fs_type *type, const char *source, unsig
     (void)source;
     const struct gofer_mount_args *a = data;
     struct gofer_sb *gsb = calloc(1, sizeof(*gsb));
-    struct superblock *sb = gsb ? sb_new(type, 0x01021997 /* V9FS_MAGIC, like gVisor's gofer */)
-                                : NULL;
+    struct superblock *sb =
+        gsb ? sb_new(type, 0x01021997 /* V9FS_MAGIC, like gVisor's gofer */) : NULL;
     if (!sb) {
         free(gsb);
         return -ENOMEM;

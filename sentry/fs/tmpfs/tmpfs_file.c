@@ -29,7 +29,7 @@ static long reg_write(struct file *f, struct uio *u, int64_t *pos)
 {
     struct inode *ino = f->inode;
     pthread_mutex_lock(&ino->lock);
-    if (f->flags & O_APPEND)
+    if (file_append(f, u))
         *pos = (int64_t)ino->size;
     long rc = host_fd_write(fnode(f)->memfd, u, pos);
     if (rc > 0) {
