@@ -73,9 +73,8 @@ void syscall_dispatch(struct task *t)
         strace_print(t, ret);
     if (t->regs_replaced)
         return;
-    /* Restarts are the signal layer's business; until it decides, an interrupted call fails. */
-    if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
-        ret == -ERESTART_RESTARTBLOCK)
-        ret = -EINTR;
+    /* Restart codes stay in rax: signal_deliver (the next step of the task loop) turns them into
+     * a restart or -EINTR by the handler's SA_RESTART. */
     t->regs.rax = (uint64_t)ret;
+    t->syscall_return = true;
 }

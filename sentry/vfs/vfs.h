@@ -272,6 +272,8 @@ long vfs_statfs(struct path *p, struct kstatfs *st);
 
 /* Opens FIFOs and device nodes found on any filesystem: the device registry decides. */
 long vfs_open_special(struct dentry *d, struct file *f, int flags);
+/* FIFO opens: set by the pipe layer (sentry/fs/pipe). */
+extern long (*vfs_fifo_open)(struct dentry *d, struct file *f, int flags);
 typedef long (*chrdev_open_fn)(struct dentry *d, struct file *f, int flags);
 /* Registers the driver for character device major:minor (minor -1: every minor). */
 void vfs_register_chrdev(unsigned int major, int minor, chrdev_open_fn open);
