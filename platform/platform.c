@@ -15,6 +15,8 @@ int platform_create(const struct platform_options *opts, struct platform **out)
     const char *name = opts->name ? opts->name : "ptrace";
     if (strcmp(name, "ptrace") == 0)
         return ptrace_platform_create(opts, out);
+    if (strcmp(name, "systrap") == 0)
+        return systrap_platform_create(opts, out);
     return -EINVAL;
 }
 
@@ -50,8 +52,7 @@ void platform_as_put(struct platform_as *as)
         as->p->ops->as_free(as);
 }
 
-long platform_map_anon(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot,
-                       bool shared)
+long platform_map_anon(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, bool shared)
 {
     return via->as->p->ops->map_anon(via, addr, len, prot, shared);
 }
@@ -182,7 +183,9 @@ int platform_adopt(struct platform_pending *p, struct platform_ctx **ctx)
 void platform_pending_abort(struct platform_pending *p)
 {
     /* A lone new process dies whole; a new thread of an existing process is killed alone. */
-    if (p->host_tid == p->as->host_pid)
+    if (p->as->p->ops->pending_abort)
+        p->as->p->ops->pending_abort(p);
+    else if (p->host_tid == p->as->host_pid)
         kill(p->as->host_pid, SIGKILL);
     else
         syscall(SYS_tgkill, p->as->host_pid, p->host_tid, SIGKILL);

@@ -25,6 +25,7 @@ struct platform_ops {
     int (*clone)(struct platform_ctx *parent, enum platform_clone_kind kind,
                  struct platform_pending **out);
     int (*adopt)(struct platform_pending *p, struct platform_ctx **ctx);
+    void (*pending_abort)(struct platform_pending *p); /* optional: default kills the thread */
 };
 
 /* Every platform's objects start with these headers, so platform.c can dispatch. */
@@ -36,9 +37,9 @@ struct platform {
 
 struct platform_as {
     struct platform *p;
-    int refs;        /* atomic: the sentry's references plus one per thread context */
-    int nthreads;    /* atomic: live thread contexts in this stub process */
-    pid_t host_pid;  /* the stub process */
+    int refs;       /* atomic: the sentry's references plus one per thread context */
+    int nthreads;   /* atomic: live thread contexts in this stub process */
+    pid_t host_pid; /* the stub process */
 };
 
 struct platform_ctx {
@@ -52,5 +53,6 @@ struct platform_pending {
 };
 
 int ptrace_platform_create(const struct platform_options *opts, struct platform **out);
+int systrap_platform_create(const struct platform_options *opts, struct platform **out);
 
 #endif

@@ -41,7 +41,7 @@ int ptrace_platform_create(const struct platform_options *opts, struct platform 
     pp->base.ops = &ptrace_ops;
     pp->base.opts = *opts;
     pp->master.fd = -1;
-    int rc = stub_master_start(&pp->master, &pp->base.layout);
+    int rc = stub_master_start(&pp->master, &pp->base.layout, &stub_image_ptrace);
     if (rc < 0) {
         free(pp);
         return rc;

@@ -72,24 +72,24 @@ static bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 }
 
 /* Picks a random stub address that collides with neither the vDSO nor anything the sentry maps. */
-static int choose_stub_address(struct platform_layout *l)
+static int choose_stub_address(struct platform_layout *l, uint64_t size)
 {
     for (int tries = 0; tries < 64; tries++) {
         uint64_t r;
         if (getrandom(&r, sizeof(r), 0) != sizeof(r))
             return -EIO;
-        uint64_t span = (STUB_AREA_HI - STUB_AREA_LO - STUB_TOTAL_SIZE) / 4096;
+        uint64_t span = (STUB_AREA_HI - STUB_AREA_LO - size) / 4096;
         uint64_t base = STUB_AREA_LO + (r % span) * 4096;
-        if (overlaps(base, base + STUB_TOTAL_SIZE, l->vvar_start, l->vdso_end))
+        if (overlaps(base, base + size, l->vvar_start, l->vdso_end))
             continue;
         /* Probe: MAP_FIXED_NOREPLACE fails if the sentry has anything there. */
-        void *p = mmap((void *)base, STUB_TOTAL_SIZE, PROT_NONE,
+        void *p = mmap((void *)base, size, PROT_NONE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
         if (p == MAP_FAILED)
             continue;
-        munmap(p, STUB_TOTAL_SIZE);
+        munmap(p, size);
         l->stub_start = base;
-        l->stub_end = base + STUB_TOTAL_SIZE;
+        l->stub_end = base + size;
         l->app_top = STUB_AREA_LO;
         return 0;
     }
@@ -136,7 +136,7 @@ static int build_unmap_ranges(const struct platform_layout *l, uint64_t *ranges)
 
 /* Runs in the forked child: drop everything of the sentry, enter the stub code. Never returns. */
 static void __attribute__((noreturn)) zygote_child(const struct platform_layout *l, int ctl,
-                                                   pid_t sentry_pid)
+                                                   pid_t sentry_pid, const struct stub_image *img)
 {
     /* Nothing of the sentry may survive into the stub: fds, signal handlers, rseq, robust list,
      * clear-child-tid pointers (the kernel would write through those into application memory). */
@@ -163,32 +163,45 @@ static void __attribute__((noreturn)) zygote_child(const struct platform_layout 
     syscall(SYS_set_robust_list, NULL, 24);
     syscall(SYS_set_tid_address, NULL);
 
-    char *base = mmap((void *)l->stub_start, STUB_TOTAL_SIZE, PROT_READ | PROT_WRITE,
+    size_t code_size = (size_t)(img->code_end - img->code_start);
+    char *base = mmap((void *)l->stub_start, code_size + STUB_DATA_SIZE, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (base == MAP_FAILED)
         _exit(125);
-    memcpy(base, stub_code_start, STUB_CODE_SIZE);
-    char *data = base + STUB_CODE_SIZE;
+    memcpy(base, img->code_start, code_size);
+    if (img->rodata)
+        memcpy(base + img->rodata_off, img->rodata, img->rodata_len);
+    char *data = base + code_size;
     *(uint64_t *)(data + STUB_DATA_SENTRY_PID) = (uint64_t)sentry_pid;
     *(uint64_t *)(data + STUB_DATA_NRANGES) =
         (uint64_t)build_unmap_ranges(l, (uint64_t *)(data + STUB_DATA_RANGES));
     stub_prepare_msghdr(data, (uint64_t)data);
-    if (mprotect(base, STUB_CODE_SIZE, PROT_READ | PROT_EXEC) != 0)
+    if (mprotect(base, code_size, PROT_READ | PROT_EXEC) != 0)
         _exit(124);
-    void (*entry)(void *) = (void (*)(void *))(base + (stub_zygote_entry - stub_code_start));
+    void (*entry)(void *) = (void (*)(void *))(base + (img->zygote_entry - img->code_start));
     entry(data);
     __builtin_unreachable();
 }
 
-int stub_master_start(struct stub_master *m, struct platform_layout *l)
+struct stub_image stub_image_ptrace = {
+    .code_start = stub_code_start,
+    .code_end = stub_code_end,
+    .zygote_entry = stub_zygote_entry,
+    .reserve_size = STUB_TOTAL_SIZE,
+};
+
+int stub_master_start(struct stub_master *m, struct platform_layout *l, struct stub_image *img)
 {
-    if (stub_code_end - stub_code_start != STUB_CODE_SIZE)
+    if ((img->code_end - img->code_start) % 4096 != 0 || img->reserve_size % 4096 != 0 ||
+        img->reserve_size < (uint64_t)(img->code_end - img->code_start) + STUB_DATA_SIZE)
         return -ENOEXEC;
     int rc = find_vdso(l);
     if (rc < 0)
         return rc;
-    rc = choose_stub_address(l);
+    rc = choose_stub_address(l, img->reserve_size);
     if (rc < 0)
+        return rc;
+    if (img->prepare && (rc = img->prepare(img, l)) < 0)
         return rc;
 
     int sv[2];
@@ -204,7 +217,7 @@ int stub_master_start(struct stub_master *m, struct platform_layout *l)
     }
     if (pid == 0) {
         close(sv[0]);
-        zygote_child(l, sv[1], self);
+        zygote_child(l, sv[1], self, img);
     }
     close(sv[1]);
     m->fd = sv[0];
@@ -227,8 +240,8 @@ int stub_master_spawn(struct stub_master *m, pid_t *pid_out, int *ctl_out)
         char buf[CMSG_SPACE(sizeof(int))];
     } cm;
     memset(&cm, 0, sizeof(cm));
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-                        .msg_controllen = sizeof(cm.buf)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;

@@ -19,8 +19,25 @@ struct stub_master {
     pthread_mutex_t lock; /* one request at a time */
 };
 
+/* A stub program: code copied to the stub address (followed by its data page), the zygote's entry,
+ * and how much address space it reserves above app_top. Each platform has its own image. */
+struct stub_image {
+    const char *code_start, *code_end; /* code pages; the data page follows them */
+    const char *zygote_entry;          /* entered with rdi = the data page */
+    uint64_t reserve_size;             /* [stub_start, stub_start + reserve_size) is the stub's */
+    /* Called in the sentry once the stub address is chosen, before the zygote forks: may fill
+     * `rodata` (copied over the code at rodata_off, before the code becomes read-only). */
+    int (*prepare)(struct stub_image *img, const struct platform_layout *l);
+    const void *rodata;
+    size_t rodata_len, rodata_off;
+    void *priv;
+};
+
+/* The ptrace platform's stub image (platform/stub/stub.S). */
+extern struct stub_image stub_image_ptrace;
+
 /* Chooses the layout (stub address, vDSO) and forks the zygote. Before confinement only. */
-int stub_master_start(struct stub_master *m, struct platform_layout *l);
+int stub_master_start(struct stub_master *m, struct platform_layout *l, struct stub_image *img);
 /* A new stub process, idle and ready to be seized; *ctl_out is the sentry's end of its socket. */
 int stub_master_spawn(struct stub_master *m, pid_t *pid_out, int *ctl_out);
 void stub_master_stop(struct stub_master *m);

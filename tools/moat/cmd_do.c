@@ -42,7 +42,7 @@ static void usage(FILE *out)
             "  -w DIR                  working directory in the sandbox (default: the current one)\n"
             "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
             "  --overlay=none          write through to the host root (default: a private overlay)\n"
-            "  --platform ptrace       how application code runs (default ptrace)\n"
+            "  --platform ptrace|systrap  how application code runs (default ptrace)\n"
             "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
             "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
             "  --hostname NAME         the sandbox's hostname (default moat)\n"
