@@ -14,6 +14,7 @@
 #include "sentry/kernel/creds.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/loader.h"
@@ -146,6 +147,7 @@ static long de_thread(struct task *t)
 static void exec_reset(struct task *t, const char *path)
 {
     fd_close_on_exec(t->files);
+    ptimers_exec(t->tg);
     pthread_mutex_lock(&kernel->tasks_lock);
     struct thread_group *tg = t->tg;
     if (__atomic_load_n(&tg->sighand->refs, __ATOMIC_ACQUIRE) > 1) {

@@ -11,6 +11,7 @@
 #include "sentry/control.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -236,12 +237,15 @@ void task_do_exit(struct task *t)
         t->state = TASK_DEAD;
         pid_table_remove(t);
     }
-    if (tg->nlive == 0) {
+    bool last = tg->nlive == 0;
+    if (last) {
         int status = tg->group_exiting ? tg->group_exit_status : (t->exit_code & 0xff) << 8;
         process_exit(tg, status);
     }
     pthread_cond_broadcast(&kernel->tasks_cond);
     pthread_mutex_unlock(&kernel->tasks_lock);
+    if (last)
+        ptimers_exit(tg); /* t still holds its reference to tg */
     control_notify();
 }
 

@@ -23,6 +23,7 @@ struct mm;
 struct fd_table;
 struct fs_context;
 struct file;
+struct tg_timers;
 
 #define KSIG_MAX 64
 #define SIGBIT(sig) (1ULL << ((sig)-1))
@@ -110,6 +111,7 @@ struct thread_group {
     struct timespec start_time; /* CLOCK_MONOTONIC */
     int64_t children_utime_ns, children_stime_ns;
     int pdeath_signal;
+    struct tg_timers *timers; /* interval and POSIX timers (ptimers.c), NULL until first use */
     /* Processes the runtime started (moat exec) report their end here (tasks_lock held). */
     void (*exit_hook)(struct thread_group *tg, int wait_status, void *arg);
     void *exit_hook_arg;

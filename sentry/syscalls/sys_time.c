@@ -1,15 +1,18 @@
 /* Clocks and sleeping: wall and monotonic clocks come from the host (the vDSO serves most reads
- * without trapping); CPU clocks are the stub's. */
+ * without trapping); CPU clocks are the stub's. Sleeps are interruptible sentry sleeps. */
 #include <errno.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/timer.h"
+#include "sentry/kernel/wait.h"
 #include "sentry/mm/mm.h"
 #include "sentry/mm/usercopy.h"
+#include "sentry/syscalls/dispatch.h"
 #include "sentry/syscalls/syscall_handlers.h"
 
-#define CPUCLOCK_SCHED 2
+#define CPUCLOCK_SCHED                    2
 #define MAKE_PROCESS_CPUCLOCK(pid, clock) ((~(clockid_t)(pid) << 3) | (clock))
 
 /* Maps an application clock id to the host clock to read: -EINVAL for unknown ids. */
@@ -87,25 +90,59 @@ static bool timespec_valid(const struct timespec *ts)
     return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
 }
 
+/* Sleeps in the sentry until the CLOCK_MONOTONIC deadline: 0 when it passed, -ERESTARTSYS
+ * when a signal (or a kill) interrupted the sleep. */
+static long sleep_until(struct task *t, const struct timespec *deadline)
+{
+    for (;;) {
+        long rc = task_sleep(t, deadline);
+        if (rc == -ETIMEDOUT)
+            return 0;
+        if (rc < 0)
+            return rc;
+    }
+}
+
+static long relative_sleep_restart(struct task *t);
+
+/* An interrupted relative sleep: the time left goes to rmtp, and restart_syscall (after a stop,
+ * or a signal without handler) sleeps until the same deadline. A handler gets EINTR. */
+static long relative_sleep(struct task *t, const struct timespec *deadline, uaddr_t rmtp)
+{
+    long rc = sleep_until(t, deadline);
+    if (rc != -ERESTARTSYS)
+        return rc;
+    if (rmtp) {
+        struct timespec rem = deadline_remaining(deadline);
+        if (copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
+            return -EFAULT;
+    }
+    t->restart_fn = relative_sleep_restart;
+    t->restart_deadline = *deadline;
+    t->restart_rmtp = rmtp;
+    return -ERESTART_RESTARTBLOCK;
+}
+
+static long relative_sleep_restart(struct task *t)
+{
+    struct timespec deadline = t->restart_deadline;
+    return relative_sleep(t, &deadline, t->restart_rmtp);
+}
+
 long sys_nanosleep(struct task *t, uaddr_t rqtp, uaddr_t rmtp)
 {
-    struct timespec req, rem;
+    struct timespec req;
     if (copy_in(t, &req, rqtp, sizeof(req)) < 0)
         return -EFAULT;
     if (!timespec_valid(&req))
         return -EINVAL;
-    if (nanosleep(&req, &rem) == 0)
-        return 0;
-    if (errno == EINTR && rmtp && copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
-        return -EFAULT;
-    return -errno;
+    struct timespec deadline = ktimer_expiry(CLOCK_MONOTONIC, false, &req);
+    return relative_sleep(t, &deadline, rmtp);
 }
 
 long sys_clock_nanosleep(struct task *t, int which, int flags, uaddr_t rqtp, uaddr_t rmtp)
 {
     clockid_t c;
-    if (which == CLOCK_THREAD_CPUTIME_ID)
-        return -EINVAL;
     long rc = host_clock(t, which, &c);
     if (rc < 0)
         return rc;
@@ -117,8 +154,21 @@ long sys_clock_nanosleep(struct task *t, int which, int flags, uaddr_t rqtp, uad
         return -EFAULT;
     if (!timespec_valid(&req))
         return -EINVAL;
-    int r = clock_nanosleep(c, flags & TIMER_ABSTIME, &req, &rem);
-    if (r == EINTR && !(flags & TIMER_ABSTIME) && rmtp && copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
-        return -EFAULT;
-    return -r;
+    bool abs = flags & TIMER_ABSTIME;
+    if (which == CLOCK_PROCESS_CPUTIME_ID) {
+        /* The stub's CPU clock advances only while it runs: the host measures it (a sleep the
+         * sentry cannot interrupt, as rare as it is odd). */
+        int r = clock_nanosleep(c, abs, &req, &rem);
+        if (r == EINTR && !abs && rmtp && copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
+            return -EFAULT;
+        return -r;
+    }
+    struct timespec deadline = ktimer_expiry(which, abs, &req);
+    if (!abs)
+        return relative_sleep(t, &deadline, rmtp);
+    if (!deadline.tv_sec && !deadline.tv_nsec)
+        return 0; /* an absolute time of 0 is long past */
+    /* Absolute: restarting with the same arguments sleeps until the same time. */
+    rc = sleep_until(t, &deadline);
+    return rc == -ERESTARTSYS ? -ERESTARTNOHAND : rc;
 }
