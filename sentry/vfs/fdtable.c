@@ -7,6 +7,15 @@
 #include <string.h>
 
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/locks.h"
+
+/* Closing an fd drops the process's POSIX locks on its inode, even when other fds still refer to
+ * it (POSIX semantics, as Linux's filp_close does), then the fd's reference. */
+static void fd_put_closed(struct fd_table *t, struct file *f)
+{
+    locks_release_posix(f, t);
+    file_put(f);
+}
 
 struct fd_table *fd_table_new(void)
 {
@@ -30,7 +39,7 @@ void fd_table_put(struct fd_table *t)
         return;
     for (int i = 0; i < t->size; i++)
         if (t->fds[i].file)
-            file_put(t->fds[i].file);
+            fd_put_closed(t, t->fds[i].file);
     free(t->fds);
     pthread_mutex_destroy(&t->lock);
     free(t);
@@ -107,7 +116,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec, int 
     }
     pthread_mutex_unlock(&t->lock);
     if (old)
-        file_put(old);
+        fd_put_closed(t, old);
     return rc;
 }
 
@@ -133,7 +142,7 @@ int fd_close(struct fd_table *t, int fd)
     pthread_mutex_unlock(&t->lock);
     if (!f)
         return -EBADF;
-    file_put(f);
+    fd_put_closed(t, f);
     return 0;
 }
 
@@ -178,13 +187,13 @@ static void fd_close_matching(struct fd_table *t, unsigned int lo, unsigned int 
         if (victims)
             victims[n++] = e->file;
         else
-            file_put(e->file); /* out of memory: put under the lock rather than leak */
+            fd_put_closed(t, e->file); /* out of memory: put under the lock, not leak */
         e->file = NULL;
         e->cloexec = false;
     }
     pthread_mutex_unlock(&t->lock);
     for (int i = 0; i < n; i++)
-        file_put(victims[i]);
+        fd_put_closed(t, victims[i]);
     free(victims);
 }
 

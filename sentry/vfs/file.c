@@ -1,5 +1,6 @@
 /* Open file descriptions: reference counting and the checks every read/write/mmap shares. */
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/locks.h"
 #include "sentry/vfs/vfs.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@ void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    locks_release_file(f); /* its OFD and flock locks */
     if (f->ops->release)
         f->ops->release(f);
     if (f->dentry) {
