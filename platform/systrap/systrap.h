@@ -19,6 +19,7 @@ struct systrap_platform {
     uint8_t rodata[4096]; /* the stub's read-only data page (filters, masks, sigaction) */
     uint32_t xstate_size; /* the host's signal-frame XSAVE size (CPUID 0xd) */
     uint64_t xfeatures;   /* XCR0: the features a frame's XSAVE area carries */
+    uint32_t yields;      /* sched_yield calls each side makes before it sleeps on the futex */
 };
 
 /* One shared region (memfd) per host address space; processes that share a VM share it. */
@@ -113,6 +114,7 @@ void systrap_ctx_release(struct platform_ctx *ctx);
 
 /* Stub symbols (platform/systrap/systrap_stub.S). */
 extern const char st_code_start[], st_code_end[], st_zygote_entry[], st_handler[], st_restorer[];
+extern const char st_ip_yield[], st_ctl_syscall[];
 extern const char st_ip_wake[], st_ip_wait[], st_ip_exit[], st_ip_setfs[], st_ip_sigreturn[];
 
 #endif

@@ -11,6 +11,7 @@
 #include <asm/prctl.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,9 +45,9 @@ struct site {
 static int build_app_filter(struct sock_filter *f, uint64_t stub_start)
 {
     const struct site sites[] = {
-        {SYS_rt_sigreturn, st_ip_sigreturn, -1, 0},    {SYS_futex, st_ip_wake, 1, FUTEX_WAKE},
-        {SYS_futex, st_ip_wait, 1, FUTEX_WAIT},        {SYS_exit, st_ip_exit, -1, 0},
-        {SYS_arch_prctl, st_ip_setfs, 0, ARCH_SET_FS},
+        {SYS_rt_sigreturn, st_ip_sigreturn, -1, 0}, {SYS_futex, st_ip_wake, 1, FUTEX_WAKE},
+        {SYS_futex, st_ip_wait, 1, FUTEX_WAIT},     {SYS_exit, st_ip_exit, -1, 0},
+        {SYS_sched_yield, st_ip_yield, -1, 0},      {SYS_arch_prctl, st_ip_setfs, 0, ARCH_SET_FS},
     };
     uint64_t hi = (stub_start + (uint64_t)(st_ip_wake - st_code_start)) >> 32;
     int n = 0;
@@ -99,10 +100,11 @@ static int build_ctl_filter(struct sock_filter *out, size_t max)
         return -EINVAL;
     }
     static const int any[] = {
-        SCMP_SYS(mmap),       SCMP_SYS(munmap),      SCMP_SYS(mprotect), SCMP_SYS(mremap),
-        SCMP_SYS(madvise),    SCMP_SYS(msync),       SCMP_SYS(mincore),  SCMP_SYS(clone),
-        SCMP_SYS(close),      SCMP_SYS(dup2),        SCMP_SYS(futex),    SCMP_SYS(exit),
-        SCMP_SYS(exit_group), SCMP_SYS(sigaltstack), SCMP_SYS(getppid),  SCMP_SYS(rt_sigreturn),
+        SCMP_SYS(mmap),        SCMP_SYS(munmap),      SCMP_SYS(mprotect), SCMP_SYS(mremap),
+        SCMP_SYS(madvise),     SCMP_SYS(msync),       SCMP_SYS(mincore),  SCMP_SYS(clone),
+        SCMP_SYS(close),       SCMP_SYS(dup2),        SCMP_SYS(futex),    SCMP_SYS(exit),
+        SCMP_SYS(exit_group),  SCMP_SYS(sigaltstack), SCMP_SYS(getppid),  SCMP_SYS(rt_sigreturn),
+        SCMP_SYS(sched_yield),
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof(any) / sizeof(any[0]) && rc == 0; i++)
@@ -172,6 +174,10 @@ int systrap_build_rodata(struct systrap_platform *sp, const struct platform_layo
     memcpy(ro + ST_RO_CTL_MASK, &ctl_mask, 8);
     uint64_t pid = (uint64_t)getpid();
     memcpy(ro + ST_RO_SENTRY_PID, &pid, 8);
+    /* A measurement knob: on a loaded machine yielding hands the CPU to strangers (slower). */
+    const char *y = getenv("MOAT_SYSTRAP_YIELDS");
+    sp->yields = y ? (uint32_t)atoi(y) : 0;
+    memcpy(ro + ST_RO_YIELDS, &sp->yields, 4);
     struct kernel_sigaction sa = {
         .handler = base + (uint64_t)(st_handler - st_code_start),
         .flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,

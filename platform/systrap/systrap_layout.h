@@ -15,6 +15,7 @@
 #define ST_RO_APP_MASK       32 /* u64: host signal mask of application threads */
 #define ST_RO_CTL_MASK       40 /* u64: host signal mask of the control thread (all blocked) */
 #define ST_RO_SENTRY_PID     48 /* u64: the sentry's pid (a new stub exits if its parent differs) */
+#define ST_RO_YIELDS         56 /* u32: sched_yield calls the handler makes before it sleeps */
 #define ST_RO_SIGACTION      64 /* struct kernel_sigaction for the trap handler (32 bytes) */
 #define ST_RO_APP_FILTER     256 /* sock_filter[], at most ST_RO_APP_FILTER_MAX instructions */
 #define ST_RO_APP_FILTER_MAX 160

@@ -15,7 +15,6 @@
 #define FUTEX_WAKE 1
 #define MAP_SHARED_FIXED 0x11
 #define ARCH_SET_FS 0x1002
-#define SPIN_LOOPS 2000
 
 /* Maps the region memfd in \fd over the region: the request pages read-only, the rest writable. */
 .macro MAP_REGION fd
@@ -71,12 +70,17 @@ st_handler:
     syscall
     .globl st_ip_wake
 st_ip_wake:
-1:  mov $SPIN_LOOPS, %r12d
+1:  mov RODATA(ST_RO_YIELDS), %r12d     /* yield the CPU a few times before sleeping */
 2:  cmpl $ST_RESUME, ST_HDR_STATE(%rbx)
     je 4f
-    pause
+    test %r12d, %r12d
+    jz 3f
     dec %r12d
-    jnz 2b
+    mov $__NR_sched_yield, %eax
+    syscall
+    .globl st_ip_yield
+st_ip_yield:
+    jmp 2b
 3:  movl $1, ST_HDR_STUB_WAITING(%rbx)
     mfence
     cmpl $ST_RESUME, ST_HDR_STATE(%rbx)
@@ -172,6 +176,8 @@ st_ctl_loop:
     cmp $ST_OP_THREAD, %r12
     je st_op_thread
     mov %r12, %rax
+    .globl st_ctl_syscall
+st_ctl_syscall:
     syscall
 st_ctl_reply:
     mov %rax, ST_REP_RET(%r14)

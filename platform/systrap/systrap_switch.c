@@ -19,7 +19,6 @@
 #define USER_CS     0x33
 #define USER_SS     0x2b
 #define LIVENESS_NS 200000000L
-#define SENTRY_SPIN 200
 
 static uint32_t *hdr32(struct systrap_ctx *c, int off)
 {
@@ -69,10 +68,10 @@ bool systrap_thread_alive(struct platform_as *as, pid_t tid)
 static int wait_trapped(struct systrap_ctx *c)
 {
     uint32_t *state = hdr32(c, ST_HDR_STATE), *waiting = hdr32(c, ST_HDR_SENTRY_WAITING);
-    for (int i = 0; i < SENTRY_SPIN; i++) {
+    for (uint32_t i = 0; i < plat(c)->yields; i++) {
         if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == ST_TRAPPED)
             return 0;
-        __builtin_ia32_pause();
+        sched_yield();
     }
     for (;;) {
         __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);

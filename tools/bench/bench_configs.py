@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 
-MOAT_PLATFORMS = ["ptrace"]  # add "systrap" once `moat do --platform systrap` exists
+MOAT_PLATFORMS = ["ptrace", "systrap"]
 
 
 class Config:
