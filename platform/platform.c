@@ -189,6 +189,8 @@ void platform_pending_abort(struct platform_pending *p)
         kill(p->as->host_pid, SIGKILL);
     else
         syscall(SYS_tgkill, p->as->host_pid, p->host_tid, SIGKILL);
+    if (p->counted)
+        __atomic_sub_fetch(&p->as->nthreads, 1, __ATOMIC_ACQ_REL);
     platform_as_put(p->as);
     free(p);
 }

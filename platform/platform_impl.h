@@ -2,6 +2,8 @@
 #ifndef MOAT_PLATFORM_IMPL_H
 #define MOAT_PLATFORM_IMPL_H
 
+#include <stdbool.h>
+
 #include "platform/platform.h"
 
 struct platform_ops {
@@ -50,6 +52,9 @@ struct platform_ctx {
 struct platform_pending {
     struct platform_as *as; /* referenced */
     pid_t host_tid;
+    /* A new thread counts in as->nthreads from its clone on, so that the other threads' exits
+     * cannot take the stub process down before it is adopted. */
+    bool counted;
 };
 
 int ptrace_platform_create(const struct platform_options *opts, struct platform **out);

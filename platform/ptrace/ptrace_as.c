@@ -218,6 +218,8 @@ int ptrace_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
         if (rc == 0) {
             pend->as = platform_as_get(parent->as);
             pend->host_tid = (pid_t)tid;
+            pend->counted = true;
+            __atomic_add_fetch(&pend->as->nthreads, 1, __ATOMIC_ACQ_REL);
         }
     } else {
         rc = clone_process(c, kind == PLATFORM_CLONE_VM, pend);
@@ -234,6 +236,8 @@ int ptrace_adopt_pending(struct platform_pending *p, struct platform_ctx **ctx)
 {
     struct ptrace_ctx *c;
     int rc = ptrace_adopt((struct ptrace_as *)p->as, p->host_tid, &c);
+    if (p->counted) /* the adopted context counts itself now */
+        __atomic_sub_fetch(&p->as->nthreads, 1, __ATOMIC_ACQ_REL);
     if (rc < 0)
         return rc;
     *ctx = &c->base;

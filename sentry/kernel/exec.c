@@ -206,6 +206,10 @@ static long exec_elf(struct task *t, struct file *exe, const char *filename, cha
     }
     struct platform_ctx *old_ctx = t->ctx;
     struct mm *old_mm = t->mm;
+    /* Before the new image is visible (in /proc/PID/cmdline): the parent's setpgid now fails. */
+    pthread_mutex_lock(&kernel->tasks_lock);
+    t->tg->did_exec = true;
+    pthread_mutex_unlock(&kernel->tasks_lock);
     t->ctx = ctx;
     t->mm = mm;
     if (old_ctx)
@@ -233,8 +237,21 @@ long do_execve(struct task *t, int dirfd, const char *filename, char **argv, cha
     char **cur_argv = NULL; /* owned when we built it for a script */
     char **use_argv = argv;
     long rc = -ENOMEM;
-    if (!path)
+    /* The name the new program sees (a script's argument, AT_EXECFN): relative to a directory fd
+     * it is /dev/fd/N/path, as Linux names it. */
+    char *exec_name = NULL;
+    int named = 0;
+    if (dirfd == AT_FDCWD || filename[0] == '/')
+        exec_name = strdup(filename);
+    else if (!filename[0])
+        named = asprintf(&exec_name, "/dev/fd/%d", dirfd);
+    else
+        named = asprintf(&exec_name, "/dev/fd/%d/%s", dirfd, filename);
+    if (!path || named < 0 || !exec_name) {
+        free(path);
+        free(named < 0 ? NULL : exec_name);
         return rc;
+    }
     for (int depth = 0;; depth++) {
         if (depth > MAX_INTERP_DEPTH) {
             rc = -ELOOP;
@@ -262,7 +279,7 @@ long do_execve(struct task *t, int dirfd, const char *filename, char **argv, cha
         rc = parse_shebang(buf, (size_t)n, interp, sizeof(interp), arg, sizeof(arg));
         if (rc == 0) {
             file_put(exe);
-            char **nv = script_argv(interp, arg, path, use_argv);
+            char **nv = script_argv(interp, arg, depth ? path : exec_name, use_argv);
             if (!nv) {
                 rc = -ENOMEM;
                 break;
@@ -282,12 +299,13 @@ long do_execve(struct task *t, int dirfd, const char *filename, char **argv, cha
             file_put(exe);
             break;
         }
-        rc = exec_elf(t, exe, depth ? path : filename, use_argv, envp);
+        rc = exec_elf(t, exe, depth ? path : exec_name, use_argv, envp);
         file_put(exe);
         break;
     }
     free_argv(cur_argv);
     free(path);
+    free(exec_name);
     return rc;
 }
 

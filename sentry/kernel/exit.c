@@ -10,6 +10,7 @@
 
 #include "sentry/control.h"
 #include "sentry/kernel/futex.h"
+#include "sentry/kernel/pgrp.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
@@ -126,6 +127,7 @@ static void process_exit(struct thread_group *tg, int status)
     struct thread_group *init = kernel->init && !kernel->init->tg->zombie ? kernel->init->tg : NULL;
     if (kernel->init && kernel->init->tg == tg)
         init = tg;
+    pgrp_exit_orphans(tg);
     tg->zombie = true;
     tg->group_exit_status = status;
 
@@ -138,6 +140,7 @@ static void process_exit(struct thread_group *tg, int status)
             signal_send_locked(c->threads, c->pdeath_signal, NULL, true, true);
         if (init && init != tg) {
             children_add(init, c);
+            pgrp_reparented(c, tg);
             if (c->zombie)
                 waitq_wake_all(&init->child_wait);
         } else {

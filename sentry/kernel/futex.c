@@ -362,6 +362,19 @@ static long get_deadline(struct task *t, uaddr_t utime, bool absolute, bool real
     return 0;
 }
 
+/* restart_syscall(2) after a timed wait was interrupted by a signal with no handler: the same
+ * wait with the same absolute deadline (Linux's futex_wait_restart). */
+static long futex_wait_restart(struct task *t)
+{
+    long rc = futex_wait(t, t->restart_args[0], t->restart_args[1], (uint32_t)t->restart_args[2],
+                         &t->restart_deadline, (uint32_t)t->restart_args[3]);
+    if (rc == -ERESTARTSYS) {
+        t->restart_fn = futex_wait_restart;
+        return -ERESTART_RESTARTBLOCK;
+    }
+    return rc;
+}
+
 long futex_op(struct task *t, uaddr_t uaddr, int op, uint32_t val, uaddr_t utime, uaddr_t uaddr2,
               uint32_t val3)
 {
@@ -380,10 +393,20 @@ long futex_op(struct task *t, uaddr_t uaddr, int op, uint32_t val, uaddr_t utime
         bool bitset_op = cmd == FUTEX_WAIT_BITSET;
         if (utime && (rc = get_deadline(t, utime, bitset_op, realtime, &deadline)) < 0)
             return rc;
-        rc = futex_wait(t, uaddr, private, val, utime ? &deadline : NULL,
-                        bitset_op ? val3 : FUTEX_BITSET_MATCH_ANY);
-        /* Interrupted waits restart (glibc retries anyway); timeouts are absolute internally. */
-        return rc == -ERESTARTSYS ? -ERESTARTSYS : rc;
+        uint32_t bitset = bitset_op ? val3 : FUTEX_BITSET_MATCH_ANY;
+        rc = futex_wait(t, uaddr, private, val, utime ? &deadline : NULL, bitset);
+        /* An interrupted wait without a timeout restarts by SA_RESTART's rule; one with a timeout
+         * fails with EINTR if a handler runs, and else resumes through restart_syscall. */
+        if (rc == -ERESTARTSYS && utime) {
+            t->restart_deadline = deadline;
+            t->restart_args[0] = uaddr;
+            t->restart_args[1] = private;
+            t->restart_args[2] = val;
+            t->restart_args[3] = bitset;
+            t->restart_fn = futex_wait_restart;
+            return -ERESTART_RESTARTBLOCK;
+        }
+        return rc;
     }
     case FUTEX_WAKE:
         return futex_wake(t, uaddr, private, (int)val, FUTEX_BITSET_MATCH_ANY);

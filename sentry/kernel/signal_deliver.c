@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "sentry/kernel/pgrp.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/dispatch.h"
@@ -89,7 +90,10 @@ void signal_deliver(struct task *t)
             if (d == SD_IGN || d == SD_CONT)
                 continue;
             if (d == SD_STOP) {
-                /* init is never stopped from inside (signal_send filtered user stops already). */
+                /* init is never stopped from inside (signal_send filtered user stops already).
+                 * An orphaned group has no one to continue it: only SIGSTOP stops it. */
+                if (sig != SIGSTOP && pgrp_is_orphaned(tg->pgid, NULL))
+                    continue;
                 start_group_stop(t, sig);
                 continue;
             }

@@ -147,6 +147,7 @@ struct task {
     /* Blocking: the task sleeps on wake_fd (an eventfd); see wait.h. */
     int wake_fd;
     int in_user; /* atomic: running application code (a kick is needed to stop it) */
+    int sleeping; /* atomic: blocked in the sentry (what /proc shows as state S) */
 
     /* The syscall being served: saved for strace and restart. */
     uint64_t sc_nr;
@@ -157,6 +158,7 @@ struct task {
     struct timespec restart_deadline;
     int restart_clock;
     uint64_t restart_rmtp;
+    uint64_t restart_args[4]; /* what restart_fn needs besides the deadline */
 
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint64_t robust_list, robust_list_len;

@@ -121,7 +121,9 @@ long task_sleep_fds(struct task *t, struct pollfd *fds, int nfds, const struct t
                 return -ETIMEDOUT;
             lp = &left;
         }
+        __atomic_store_n(&t->sleeping, 1, __ATOMIC_RELEASE);
         int n = ppoll(pfd, (nfds_t)nfds + 1, lp, NULL);
+        __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -148,8 +150,10 @@ long task_sleep(struct task *t, const struct timespec *deadline)
 void task_sleep_stopped(struct task *t)
 {
     struct pollfd p = {.fd = t->wake_fd, .events = POLLIN};
+    __atomic_store_n(&t->sleeping, 1, __ATOMIC_RELEASE);
     while (poll(&p, 1, -1) < 0 && errno == EINTR)
         ;
+    __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
     uint64_t v;
     ssize_t r = read(t->wake_fd, &v, sizeof(v));
     (void)r;

@@ -73,8 +73,8 @@ void syscall_dispatch(struct task *t)
         strace_print(t, ret);
     if (t->regs_replaced)
         return;
-    /* Restart codes stay in rax: signal_deliver (the next step of the task loop) turns them into
-     * a restart or -EINTR by the handler's SA_RESTART. */
+    /* A restart code stays in rax for the delivery point, which turns it into EINTR or a
+     * restart by the rules of docs/signals.md. */
     t->regs.rax = (uint64_t)ret;
     t->syscall_return = true;
 }

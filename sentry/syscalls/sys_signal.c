@@ -155,8 +155,6 @@ long sys_kill(struct task *t, pid_t pid, int sig)
     pthread_mutex_lock(&kernel->tasks_lock);
     w.pgid = pid == 0 ? t->tg->pgid : pid < -1 ? -pid : 0;
     pid_table_for_each_locked(kill_walk_one, &w);
-    if (pid == -1 && sig) /* kill(-1) also reaches the sender itself */
-        signal_send_locked(t, sig, &w.info, true, false);
     pthread_mutex_unlock(&kernel->tasks_lock);
     if (w.sent == 0)
         return w.denied ? -EPERM : (pid == -1 ? 0 : -ESRCH);

@@ -87,7 +87,7 @@ void proc_task_info(struct task *t, struct proc_task_info *out)
     } else if (tg->stop_state == TG_STOPPED) {
         out->state = 'T';
         out->state_name = "stopped";
-    } else if (t == task_current()) {
+    } else if (t == task_current() || !__atomic_load_n(&t->sleeping, __ATOMIC_ACQUIRE)) {
         out->state = 'R';
         out->state_name = "running";
     } else {
