@@ -458,6 +458,10 @@ int systrap_clone(struct platform_ctx *parent, enum platform_clone_kind kind,
     }
     pend->base.as = &target->base;
     pend->base.host_tid = (pid_t)tid;
+    if (kind == PLATFORM_CLONE_THREAD) { /* see platform_pending.counted */
+        pend->base.counted = true;
+        __atomic_add_fetch(&target->base.nthreads, 1, __ATOMIC_ACQ_REL);
+    }
     *out = &pend->base;
     return 0;
 }
@@ -467,6 +471,10 @@ int systrap_adopt_pending(struct platform_pending *p, struct platform_ctx **ctx)
     struct systrap_pending *sp = (struct systrap_pending *)p;
     struct systrap_ctx *c;
     int rc = systrap_adopt_slot((struct systrap_as *)p->as, sp->slot, p->host_tid, &c);
+    if (p->counted) { /* the adopted context counts itself now */
+        __atomic_sub_fetch(&p->as->nthreads, 1, __ATOMIC_ACQ_REL);
+        p->counted = false;
+    }
     if (rc == 0 && sp->xstate)
         systrap_set_xstate(&c->base, sp->xstate, sp->xlen);
     free(sp->xstate);
