@@ -125,12 +125,21 @@ static long host_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
     return r;
 }
 
+/* The kernel's struct termios (TCGETS/TCSETS*): 36 bytes, not glibc's 60-byte one, which would
+ * overrun the application's buffer. */
+struct kernel_termios {
+    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    uint8_t c_line;
+    uint8_t c_cc[19];
+};
+_Static_assert(sizeof(struct kernel_termios) == 36, "the x86-64 kernel termios");
+
 static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_t arg)
 {
     int fd = hfd(f);
     switch (cmd) {
     case TCGETS: {
-        struct termios tio;
+        struct kernel_termios tio;
         if (ioctl(fd, TCGETS, &tio) != 0)
             return -errno;
         return copy_out(t, arg, &tio, sizeof(tio));
@@ -138,7 +147,7 @@ static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_
     case TCSETS:
     case TCSETSW:
     case TCSETSF: {
-        struct termios tio;
+        struct kernel_termios tio;
         long rc = copy_in(t, &tio, arg, sizeof(tio));
         if (rc < 0)
             return rc;
