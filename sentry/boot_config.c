@@ -28,7 +28,11 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object *mounts = json_object_new_array();
     for (int i = 0; i < cfg->nmounts; i++) {
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "gofer_index", json_object_new_int((int)cfg->mounts[i].gofer_index));
+        json_object_object_add(
+            m, "kind",
+            json_object_new_string(cfg->mounts[i].kind == BOOT_MOUNT_TMPFS ? "tmpfs" : "gofer"));
+        json_object_object_add(m, "gofer_index",
+                               json_object_new_int((int)cfg->mounts[i].gofer_index));
         json_object_object_add(m, "target", json_object_new_string(cfg->mounts[i].target));
         json_object_object_add(m, "readonly", json_object_new_boolean(cfg->mounts[i].readonly));
         json_object_array_add(mounts, m);
@@ -46,13 +50,18 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object_object_add(o, "hostname", json_object_new_string(cfg->hostname));
     json_object_object_add(o, "uid", json_object_new_int64(cfg->uid));
     json_object_object_add(o, "gid", json_object_new_int64(cfg->gid));
+    json_object *groups = json_object_new_array();
+    for (int i = 0; i < cfg->ngroups; i++)
+        json_object_array_add(groups, json_object_new_int64(cfg->groups[i]));
+    json_object_object_add(o, "groups", groups);
+    json_object_object_add(o, "umask", json_object_new_int((int)cfg->umask));
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return s;
 }
 
-static int get_field(json_object *o, const char *name, json_type type, json_object **out,
-                     char *err, size_t errlen)
+static int get_field(json_object *o, const char *name, json_type type, json_object **out, char *err,
+                     size_t errlen)
 {
     if (!json_object_object_get_ex(o, name, out)) {
         snprintf(err, errlen, "boot config: missing field \"%s\"", name);
@@ -129,14 +138,27 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
         json_object *m = json_object_array_get_idx(v, i), *f;
         struct boot_mount *bm = &cfg->mounts[cfg->nmounts++];
         if (!json_object_is_type(m, json_type_object) ||
-            !json_object_object_get_ex(m, "gofer_index", &f) || !json_object_is_type(f, json_type_int)) {
+            !json_object_object_get_ex(m, "gofer_index", &f) ||
+            !json_object_is_type(f, json_type_int)) {
             snprintf(err, errlen, "boot config: mounts[%zu].gofer_index is missing", i);
             rc = -EINVAL;
             goto out;
         }
         bm->gofer_index = (unsigned)json_object_get_int(f);
-        if (!json_object_object_get_ex(m, "target", &f) || !json_object_is_type(f, json_type_string) ||
-            json_object_get_string(f)[0] != '/') {
+        bm->kind = BOOT_MOUNT_GOFER;
+        if (json_object_object_get_ex(m, "kind", &f)) {
+            const char *kind = json_object_get_string(f);
+            if (kind && strcmp(kind, "tmpfs") == 0 && i > 0) {
+                bm->kind = BOOT_MOUNT_TMPFS;
+            } else if (!kind || strcmp(kind, "gofer") != 0) {
+                snprintf(err, errlen, "boot config: mounts[%zu].kind must be gofer%s", i,
+                         i > 0 ? " or tmpfs" : " for the root");
+                rc = -EINVAL;
+                goto out;
+            }
+        }
+        if (!json_object_object_get_ex(m, "target", &f) ||
+            !json_object_is_type(f, json_type_string) || json_object_get_string(f)[0] != '/') {
             snprintf(err, errlen, "boot config: mounts[%zu].target must be an absolute path", i);
             rc = -EINVAL;
             goto out;
@@ -168,6 +190,34 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
     cfg->uid = (uid_t)json_object_get_int64(v);
     GET("gid", json_type_int, v);
     cfg->gid = (gid_t)json_object_get_int64(v);
+    /* Optional: supplementary groups and umask (absent: none and 022). */
+    cfg->umask = 022;
+    if (json_object_object_get_ex(o, "umask", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) & ~0777) {
+            snprintf(err, errlen, "boot config: umask must be an integer within 0777");
+            rc = -EINVAL;
+            goto out;
+        }
+        cfg->umask = (unsigned)json_object_get_int(v);
+    }
+    if (json_object_object_get_ex(o, "groups", &v)) {
+        if (!json_object_is_type(v, json_type_array) ||
+            json_object_array_length(v) > BOOT_MAX_GROUPS) {
+            snprintf(err, errlen, "boot config: groups must be an array of at most %d gids",
+                     BOOT_MAX_GROUPS);
+            rc = -EINVAL;
+            goto out;
+        }
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *g = json_object_array_get_idx(v, i);
+            if (!json_object_is_type(g, json_type_int)) {
+                snprintf(err, errlen, "boot config: groups[%zu] is not a gid", i);
+                rc = -EINVAL;
+                goto out;
+            }
+            cfg->groups[cfg->ngroups++] = (gid_t)json_object_get_int64(g);
+        }
+    }
 out:
     if (o)
         json_object_put(o);

@@ -6,21 +6,29 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* A filesystem the gofer serves, and where it appears in the sandbox. Mount 0 is the root. */
+enum boot_mount_kind {
+    BOOT_MOUNT_GOFER, /* a host directory the gofer serves (gofer_index) */
+    BOOT_MOUNT_TMPFS, /* an empty in-sentry tmpfs */
+};
+
+/* A filesystem and where it appears in the sandbox. Mount 0 is the root (always the gofer's). */
 struct boot_mount {
+    enum boot_mount_kind kind;
     unsigned gofer_index;
     char *target; /* absolute path in the sandbox ("/" for the root) */
     bool readonly;
 };
 
+#define BOOT_MAX_GROUPS 32
+
 #define BOOT_MAX_MOUNTS 64
 
 struct boot_config {
-    char **argv;      /* the workload's argv (NULL-terminated); argv[0] is looked up in PATH */
-    char **envp;      /* its environment (NULL-terminated) */
-    char *cwd;        /* the working directory in the sandbox */
-    int gofer_fd;     /* the sentry's end of the gofer's socket */
-    int control_fd;   /* a listening control socket (OCI runtime), or -1 */
+    char **argv;         /* the workload's argv (NULL-terminated); argv[0] is looked up in PATH */
+    char **envp;         /* its environment (NULL-terminated) */
+    char *cwd;           /* the working directory in the sandbox */
+    int gofer_fd;        /* the sentry's end of the gofer's socket */
+    int control_fd;      /* a listening control socket (OCI runtime), or -1 */
     bool wait_for_start; /* create/start: init runs when the runtime says "start" */
     struct boot_mount mounts[BOOT_MAX_MOUNTS];
     int nmounts;
@@ -28,12 +36,15 @@ struct boot_config {
     int stdio_fds[3]; /* host fds that become the workload's 0, 1, 2 */
     char *platform;   /* "ptrace" */
     bool cpu_pinning;
-    int strace_fd;    /* -1: off */
+    int strace_fd; /* -1: off */
     int log_fd;
     bool debug;
     char *hostname;
     uid_t uid;
     gid_t gid;
+    gid_t groups[BOOT_MAX_GROUPS]; /* init's supplementary groups */
+    int ngroups;
+    unsigned umask; /* init's umask (022 unless the spec says otherwise) */
 };
 
 /* Parses the JSON text; on error returns -EINVAL with a message naming the field in err. */

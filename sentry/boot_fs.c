@@ -135,8 +135,11 @@ long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
     for (int i = 1; i < cfg->nmounts; i++) {
         const struct boot_mount *m = &cfg->mounts[i];
         struct gofer_mount_args ga = {gofer, m->gofer_index};
-        rc = mount_at(&gofer_fs_type, m->target, m->readonly ? MS_RDONLY : 0, &ga, m->target,
-                      cfg->overlay);
+        unsigned long flags = m->readonly ? MS_RDONLY : 0;
+        if (m->kind == BOOT_MOUNT_TMPFS)
+            rc = mount_at(&tmpfs_fs_type, m->target, flags, NULL, "tmpfs", cfg->overlay);
+        else
+            rc = mount_at(&gofer_fs_type, m->target, flags, &ga, m->target, cfg->overlay);
         if (rc < 0) {
             snprintf(err, errlen, "cannot mount %s: %s", m->target, strerror((int)-rc));
             return rc;

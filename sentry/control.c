@@ -26,7 +26,7 @@
 #include "sentry/kernel/task.h"
 
 #define MAX_CONNS 64
-#define MSG_MAX 65536
+#define MSG_MAX   65536
 
 struct conn {
     int fd;
@@ -83,12 +83,20 @@ static long start_init(char *err, size_t errlen)
         .argv = cfg->argv,
         .envp = cfg->envp,
         .cwd = cfg->cwd,
-        .creds = {.ruid = cfg->uid, .euid = cfg->uid, .suid = cfg->uid, .fsuid = cfg->uid,
-                  .rgid = cfg->gid, .egid = cfg->gid, .sgid = cfg->gid, .fsgid = cfg->gid},
-        .umask = 022,
+        .creds = {.ruid = cfg->uid,
+                  .euid = cfg->uid,
+                  .suid = cfg->uid,
+                  .fsuid = cfg->uid,
+                  .rgid = cfg->gid,
+                  .egid = cfg->gid,
+                  .sgid = cfg->gid,
+                  .fsgid = cfg->gid},
+        .umask = cfg->umask,
         .stdio_fds = {cfg->stdio_fds[0], cfg->stdio_fds[1], cfg->stdio_fds[2]},
         .is_init = true,
     };
+    a.creds.ngroups = cfg->ngroups < CREDS_MAX_GROUPS ? cfg->ngroups : CREDS_MAX_GROUPS;
+    memcpy(a.creds.groups, cfg->groups, (size_t)a.creds.ngroups * sizeof(gid_t));
     long rc = task_spawn(kernel, &a, err, errlen);
     if (rc >= 0)
         started = true;
@@ -161,8 +169,7 @@ static char **strv_from_json(json_object *a)
     char **v = calloc(n + 1, sizeof(char *));
     for (size_t i = 0; v && i < n; i++) {
         json_object *s = json_object_array_get_idx(a, i);
-        v[i] = json_object_is_type(s, json_type_string) ? strdup(json_object_get_string(s))
-                                                        : NULL;
+        v[i] = json_object_is_type(s, json_type_string) ? strdup(json_object_get_string(s)) : NULL;
         if (!v[i]) {
             for (size_t j = 0; j < i; j++)
                 free(v[j]);
@@ -198,9 +205,10 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
                            "array of strings");
         goto out;
     }
-    const char *cwd = json_object_object_get_ex(req, "cwd", &v) && json_object_is_type(v, json_type_string)
-                          ? json_object_get_string(v)
-                          : "/";
+    const char *cwd =
+        json_object_object_get_ex(req, "cwd", &v) && json_object_is_type(v, json_type_string)
+            ? json_object_get_string(v)
+            : "/";
     uid_t uid = (uid_t)get_int(req, "uid", 0);
     gid_t gid = (gid_t)get_int(req, "gid", 0);
     int hook_fd = dup(c->fd);
@@ -208,13 +216,25 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
         .argv = argv,
         .envp = envp,
         .cwd = cwd,
-        .creds = {.ruid = uid, .euid = uid, .suid = uid, .fsuid = uid, .rgid = gid, .egid = gid,
-                  .sgid = gid, .fsgid = gid},
+        .creds = {.ruid = uid,
+                  .euid = uid,
+                  .suid = uid,
+                  .fsuid = uid,
+                  .rgid = gid,
+                  .egid = gid,
+                  .sgid = gid,
+                  .fsgid = gid},
         .umask = (unsigned int)get_int(req, "umask", 022) & 0777,
         .stdio_fds = {fds[0], fds[1], fds[2]},
         .exit_hook = exec_exit_hook,
         .exit_hook_arg = (void *)(intptr_t)hook_fd,
     };
+    if (json_object_object_get_ex(req, "groups", &v) && json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v) && a.creds.ngroups < CREDS_MAX_GROUPS;
+             i++)
+            a.creds.groups[a.creds.ngroups++] =
+                (gid_t)json_object_get_int64(json_object_array_get_idx(v, i));
+    }
     char err[256];
     long pid = hook_fd < 0 ? -EMFILE : task_spawn(kernel, &a, err, sizeof(err));
     if (pid < 0) {
@@ -252,8 +272,8 @@ static bool handle_message(struct conn *c)
         char b[CMSG_SPACE(3 * sizeof(int))];
     } cm;
     struct iovec iov = {buf, MSG_MAX - 1};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-                        .msg_controllen = sizeof(cm.b)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b)};
     ssize_t n = buf ? recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC) : -1;
     if (n <= 0) {
         free(buf);
@@ -276,8 +296,8 @@ static bool handle_message(struct conn *c)
     json_object *req = json_tokener_parse(buf);
     free(buf);
     json_object *opv;
-    const char *op = req && json_object_object_get_ex(req, "op", &opv) ? json_object_get_string(opv)
-                                                                        : NULL;
+    const char *op =
+        req && json_object_object_get_ex(req, "op", &opv) ? json_object_get_string(opv) : NULL;
     if (!op) {
         reply_error(c->fd, "not a control request (want a JSON object with \"op\")");
     } else if (strcmp(op, "start") == 0) {

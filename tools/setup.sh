@@ -12,6 +12,7 @@ MOAT_PACKAGES=(
   libseccomp-dev libunwind-dev liburing-dev libcriterion-dev libjson-c-dev
   python3 busybox-static
   runsc proot sqlite3 gzip tar
+  containerd runc
 )
 
 moat_missing_packages() {

@@ -1,5 +1,6 @@
 /* `moat do [OPTIONS] -- CMD ARGS...`: runs one command sandboxed on the host's root, like
- * `runsc do`. Builds the sentry's config, starts `moat boot`, and exits with the workload's status. */
+ * `runsc do`. Builds the sentry's config, starts `moat boot`, and exits with the workload's status.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,8 +18,8 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* What `moat do` runs when no command is given: a greeting through the host's static busybox. */
-static const char *const default_command[] = {"/bin/busybox", "echo",
-                                              "hello from a moat sandbox", NULL};
+static const char *const default_command[] = {"/bin/busybox", "echo", "hello from a moat sandbox",
+                                              NULL};
 
 struct do_opts {
     const char *platform;
@@ -36,19 +37,20 @@ struct do_opts {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: moat do [OPTIONS] [--] [CMD [ARGS...]]\n"
-            "  -v HOST[:SANDBOX][:ro]  bind-mount a host path (writable unless :ro)\n"
-            "  -w DIR                  working directory in the sandbox (default: the current one)\n"
-            "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
-            "  --overlay=none          write through to the host root (default: a private overlay)\n"
-            "  --platform ptrace|systrap  how application code runs (default ptrace)\n"
-            "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
-            "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
-            "  --hostname NAME         the sandbox's hostname (default moat)\n"
-            "  --debug                 the sentry's debug log\n"
-            "without CMD, runs: %s %s \"%s\"\n",
-            default_command[0], default_command[1], default_command[2]);
+    fprintf(
+        out,
+        "usage: moat do [OPTIONS] [--] [CMD [ARGS...]]\n"
+        "  -v HOST[:SANDBOX][:ro]  bind-mount a host path (writable unless :ro)\n"
+        "  -w DIR                  working directory in the sandbox (default: the current one)\n"
+        "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
+        "  --overlay=none          write through to the host root (default: a private overlay)\n"
+        "  --platform ptrace|systrap  how application code runs (default ptrace)\n"
+        "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
+        "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
+        "  --hostname NAME         the sandbox's hostname (default moat)\n"
+        "  --debug                 the sentry's debug log\n"
+        "without CMD, runs: %s %s \"%s\"\n",
+        default_command[0], default_command[1], default_command[2]);
 }
 
 /* Sets NAME=VALUE in the environment list, replacing an earlier NAME. */
@@ -165,8 +167,8 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
 
 int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
-    struct do_opts o = {.platform = "ptrace", .cpu_pinning = true, .hostname = "moat",
-                        .overlay = true};
+    struct do_opts o = {
+        .platform = "ptrace", .cpu_pinning = true, .hostname = "moat", .overlay = true};
     o.debug = g->debug;
     int ci = argc;
     if (env_set(&o, "PATH=" DEFAULT_PATH) < 0 || env_set(&o, "HOME=/root") < 0)
@@ -197,20 +199,20 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
             return moat_fail(e, errno, "cannot open the log %s", g->log);
     }
 
-    struct sandbox_spec spec = {
-        .argv = ci < argc ? argv + ci : (char **)default_command,
-        .envp = o.env,
-        .cwd = o.cwd,
-        .uid = getuid(),
-        .gid = getgid(),
-        .hostname = o.hostname,
-        .overlay = o.overlay,
-        .platform = o.platform,
-        .cpu_pinning = o.cpu_pinning,
-        .strace_fd = strace_fd,
-        .log_fd = log_fd,
-        .debug = o.debug,
-    };
+    struct sandbox_spec spec;
+    sandbox_spec_init(&spec);
+    spec.argv = ci < argc ? argv + ci : (char **)default_command;
+    spec.envp = o.env;
+    spec.cwd = o.cwd;
+    spec.uid = getuid();
+    spec.gid = getgid();
+    spec.hostname = o.hostname;
+    spec.overlay = o.overlay;
+    spec.platform = o.platform;
+    spec.cpu_pinning = o.cpu_pinning;
+    spec.strace_fd = strace_fd;
+    spec.log_fd = log_fd;
+    spec.debug = o.debug;
     /* The host's root, read-only under the overlay (or written through with --overlay=none). */
     spec.mounts[spec.nmounts++] = (struct sandbox_mount){"/", "/", o.overlay};
     for (int i = 0; i < o.nbinds; i++)

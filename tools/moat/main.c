@@ -1,16 +1,33 @@
 /* moat: the CLI and OCI runtime front end. Parses global options (accepted before the subcommand,
- * as runc does) and runs one subcommand; errors are printed once, here. */
+ * and by every subcommand among its own, as runc does) and runs one subcommand; errors are
+ * printed once, here, and go to --log for containerd. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tools/moat/cli.h"
-
-#define MOAT_VERSION "0.1.0"
+#include "tools/moat/oci_log.h"
 
 static const struct subcommand subcommands[] = {
     {"do", cmd_do, "run a command sandboxed on the host's root: moat do [OPTIONS] -- CMD ARGS..."},
+    {"create", cmd_create,
+     "create a container: create --bundle B --pid-file F [--console-socket S] ID"},
+    {"start", cmd_start, "start a created container: start ID"},
+    {"run", cmd_run, "create and start a container: run [--bundle B] [--detach] ID"},
+    {"state", cmd_state, "the OCI state of a container, as JSON: state ID"},
+    {"kill", cmd_kill, "signal a container's init (or all with --all): kill [--all] ID [SIGNAL]"},
+    {"delete", cmd_delete, "delete a stopped container (any with --force): delete [--force] ID"},
+    {"exec", cmd_exec,
+     "run a process in a container: exec [--process P.json] [--detach] ID [CMD...]"},
+    {"ps", cmd_ps, "the container's processes (sandbox pids): ps [--format table|json] ID"},
+    {"list", cmd_list, "the containers under --root: list [--format table|json] [-q]"},
+    {"wait", cmd_wait, "wait for a container to stop and print its exit status: wait ID"},
+    {"events", cmd_events, "container statistics: events [--stats] [--interval D] ID"},
+    {"spec", cmd_spec, "write a default config.json: spec [--bundle B]"},
+    {"features", cmd_features, "the OCI features this runtime supports, as JSON"},
+    {"pause", cmd_pause, "not supported"},
+    {"resume", cmd_pause, "not supported"},
     {"boot", cmd_boot, "internal: the sentry (started by moat itself)"},
     {"gofer", cmd_gofer, "internal: the file server (started by moat itself)"},
 };
@@ -19,47 +36,34 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: moat [GLOBAL OPTIONS] COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-        fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+        fprintf(out, "  %-9s %s\n", subcommands[i].name, subcommands[i].help);
     fprintf(out, "\nglobal options: --root DIR  --log FILE  --log-format text|json  --debug\n"
-                 "                --systemd-cgroup  --version  --help\n");
+                 "                --systemd-cgroup  --network host|none  --version  --help\n");
 }
 
-/* Global options take a value either as "--opt value" or "--opt=value". */
-static const char *opt_value(int *i, int argc, char **argv, const char *name)
+static void version(void)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
+    printf("moat version %s\nspec: %s\n", MOAT_VERSION, MOAT_OCI_VERSION);
 }
 
 int main(int argc, char **argv)
 {
     struct global_opts g = {.root = "/run/moat", .log_format = "text"};
+    struct moat_err e = {0};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *v;
         if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
-            printf("moat version %s\nspec: 1.0.2\n", MOAT_VERSION);
+            version();
             return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (strcmp(argv[i], "--debug") == 0) {
-            g.debug = true;
-        } else if (strcmp(argv[i], "--systemd-cgroup") == 0) {
-            g.systemd_cgroup = true;
-        } else if ((v = opt_value(&i, argc, argv, "--root"))) {
-            g.root = v;
-        } else if ((v = opt_value(&i, argc, argv, "--log"))) {
-            g.log = v;
-        } else if ((v = opt_value(&i, argc, argv, "--log-format"))) {
-            g.log_format = v;
-        } else {
-            fprintf(stderr, "moat: unknown global option %s\n", argv[i]);
-            usage(stderr);
+        }
+        int rc = global_opt(&g, &i, argc, argv, &e);
+        if (rc <= 0) {
+            fprintf(stderr, "moat: %s\n", rc < 0 ? e.msg : "unknown global option");
+            if (rc == 0)
+                usage(stderr);
             return 2;
         }
     }
@@ -67,17 +71,30 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[i], "version") == 0) {
+        version();
+        return 0;
+    }
     for (size_t c = 0; c < sizeof(subcommands) / sizeof(subcommands[0]); c++) {
         if (strcmp(argv[i], subcommands[c].name) != 0)
             continue;
-        struct moat_err e = {0};
+        if (i + 1 < argc &&
+            (strcmp(argv[i + 1], "--help") == 0 || strcmp(argv[i + 1], "-h") == 0) &&
+            strcmp(argv[i], "do") != 0) {
+            printf("moat %s: %s\n", subcommands[c].name, subcommands[c].help);
+            return 0;
+        }
         int rc = subcommands[c].run(&g, argc - i, argv + i, &e);
         if (rc < 0) {
             if (e.err)
-                fprintf(stderr, "moat %s: %s: %s\n", argv[i], e.msg, strerror(e.err));
+                oci_log(&g, "error", "%s: %s: %s", argv[i], e.msg, strerror(e.err));
             else
-                fprintf(stderr, "moat %s: %s\n", argv[i], e.msg);
-            return 125;
+                oci_log(&g, "error", "%s: %s", argv[i], e.msg);
+            /* With --log the message is in the log; runc prints it on stderr as well. */
+            if (g.log)
+                fprintf(stderr, "moat %s: %s%s%s\n", argv[i], e.msg, e.err ? ": " : "",
+                        e.err ? strerror(e.err) : "");
+            return strcmp(argv[i], "do") == 0 ? 125 : 1;
         }
         return rc;
     }

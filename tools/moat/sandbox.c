@@ -5,16 +5,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sentry/boot_config.h"
+
+void sandbox_spec_init(struct sandbox_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->umask = 022;
+    s->platform = "ptrace";
+    s->cpu_pinning = true;
+    s->strace_fd = -1;
+    s->log_fd = 2;
+    s->stdio[0] = 0, s->stdio[1] = 1, s->stdio[2] = 2;
+    s->control_fd = -1;
+    s->hostname = "moat";
+    s->net = SANDBOX_NET_HOST;
+}
 
 /* A memfd holding `text`, positioned at 0, inherited by the child. */
 static int text_fd(const char *name, const char *text, struct moat_err *e)
@@ -34,6 +52,8 @@ static char *gofer_config(const struct sandbox_spec *s)
 {
     json_object *o = json_object_new_object(), *mounts = json_object_new_array();
     for (int i = 0; i < s->nmounts; i++) {
+        if (!s->mounts[i].host_path)
+            continue; /* a tmpfs: the sentry's own */
         json_object *m = json_object_new_object();
         json_object_object_add(m, "host_path", json_object_new_string(s->mounts[i].host_path));
         json_object_object_add(m, "readonly", json_object_new_boolean(s->mounts[i].readonly));
@@ -45,12 +65,71 @@ static char *gofer_config(const struct sandbox_spec *s)
     return text;
 }
 
-/* Re-executes moat with args; only stdio and the fds in `keep` (-1 terminated) stay open. */
-static pid_t spawn_self(const char *const *args, const int *keep)
+/* Puts the sentry in its network namespace (before exec, so its sockets live there). */
+static int enter_netns(const struct sandbox_spec *s)
+{
+    if (s->net == SANDBOX_NET_PATH) {
+        int fd = open(s->netns_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+            fprintf(stderr, "moat: cannot join the network namespace %s: %s\n", s->netns_path,
+                    strerror(errno));
+            return -1;
+        }
+        close(fd);
+        return 0;
+    }
+    if (s->net != SANDBOX_NET_NONE)
+        return 0;
+    if (unshare(CLONE_NEWNET) != 0) {
+        fprintf(stderr, "moat: cannot create a network namespace: %s\n", strerror(errno));
+        return -1;
+    }
+    int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) != 0 ||
+        (ifr.ifr_flags |= IFF_UP, ioctl(sk, SIOCSIFFLAGS, &ifr)) != 0) {
+        fprintf(stderr, "moat: cannot bring up loopback: %s\n", strerror(errno));
+        return -1;
+    }
+    close(sk);
+    return 0;
+}
+
+/* In the sentry's child before exec: dies with its parent (the moat process or monitor that
+ * waits for it), takes the spec's host limits and network namespace. */
+static int sentry_child_setup(const struct sandbox_spec *s)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (int i = 0; i < s->nrlimits; i++) {
+        if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].limit) != 0) {
+            fprintf(stderr, "moat: cannot set rlimit %d: %s\n", s->rlimits[i].resource,
+                    strerror(errno));
+            return -1;
+        }
+    }
+    return enter_netns(s);
+}
+
+/* Re-executes moat with args. The child's 0/1/2 become stdio[]; of the other fds only those in
+ * `keep` (-1 terminated) stay open. */
+static pid_t spawn_self(const char *const *args, const int *keep, const int stdio[3],
+                        const struct sandbox_spec *sentry_spec)
 {
     pid_t pid = fork();
     if (pid != 0)
         return pid;
+    /* A monitor blocks the signals it forwards: the sandbox's processes start clean. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Move stdio sources out of the way first: one may sit on a low fd another one targets. */
+    int src[3];
+    for (int i = 0; i < 3; i++)
+        src[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+    for (int i = 0; i < 3; i++)
+        if (src[i] < 0 || dup2(src[i], i) < 0)
+            _exit(125);
     for (int fd = 3; fd < 1024; fd++) {
         bool kept = false;
         for (const int *k = keep; *k >= 0; k++)
@@ -60,9 +139,135 @@ static pid_t spawn_self(const char *const *args, const int *keep)
         else
             close(fd);
     }
+    if (sentry_spec && sentry_child_setup(sentry_spec) < 0)
+        _exit(125);
     execv(MOAT_SELF_EXE, (char *const *)args);
     fprintf(stderr, "moat: cannot start %s: %s\n", args[1], strerror(errno));
     _exit(125);
+}
+
+void sandbox_stop_gofer(pid_t gofer)
+{
+    /* The gofer ends when the sentry's end of its socket closes; make sure of it. */
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(gofer, NULL, WNOHANG) == gofer)
+            return;
+        usleep(10000);
+    }
+    kill(gofer, SIGKILL);
+    waitpid(gofer, NULL, 0);
+}
+
+static int start_sentry(const struct sandbox_spec *s, int sentry_end, pid_t *pid,
+                        struct moat_err *e)
+{
+    struct boot_config cfg = {
+        .argv = s->argv,
+        .envp = s->envp,
+        .cwd = (char *)(s->cwd ? s->cwd : "/"),
+        .overlay = s->overlay,
+        .gofer_fd = sentry_end,
+        .control_fd = s->control_fd,
+        .wait_for_start = s->wait_for_start,
+        .stdio_fds = {0, 1, 2},
+        .platform = (char *)s->platform,
+        .cpu_pinning = s->cpu_pinning,
+        .strace_fd = s->strace_fd,
+        .log_fd = s->log_fd,
+        .debug = s->debug,
+        .hostname = (char *)s->hostname,
+        .uid = s->uid,
+        .gid = s->gid,
+        .ngroups = s->ngroups,
+        .umask = s->umask,
+    };
+    memcpy(cfg.groups, s->groups, sizeof(gid_t) * (size_t)s->ngroups);
+    unsigned gofer_index = 0;
+    for (int i = 0; i < s->nmounts && i < BOOT_MAX_MOUNTS; i++) {
+        bool tmpfs = !s->mounts[i].host_path;
+        cfg.mounts[i] = (struct boot_mount){tmpfs ? BOOT_MOUNT_TMPFS : BOOT_MOUNT_GOFER,
+                                            tmpfs ? 0 : gofer_index++, (char *)s->mounts[i].target,
+                                            s->mounts[i].readonly};
+        cfg.nmounts++;
+    }
+    char *btext = boot_config_serialize(&cfg);
+    int bcfg = btext ? text_fd("moat-boot-config", btext, e) : -1;
+    free(btext);
+    if (bcfg < 0)
+        return -1;
+    char bfd[16];
+    snprintf(bfd, sizeof(bfd), "%d", bcfg);
+    const char *bargs[] = {"moat", "boot", "--config-fd", bfd, NULL};
+    /* -1 ends the list: the optional fds go last, present ones first. */
+    int bkeep[6] = {bcfg, sentry_end, -1, -1, -1, -1}, nkeep = 2;
+    const int optional[] = {s->strace_fd, s->log_fd, s->control_fd};
+    for (int i = 0; i < 3; i++)
+        if (optional[i] > 2)
+            bkeep[nkeep++] = optional[i];
+    *pid = spawn_self(bargs, bkeep, s->stdio, s);
+    close(bcfg);
+    if (*pid < 0)
+        return moat_fail(e, errno, "cannot start the sentry");
+    return 0;
+}
+
+int sandbox_start(const struct sandbox_spec *s, struct sandbox *sb, struct moat_err *e)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return moat_fail(e, errno, "cannot create the gofer's socket");
+    char *gtext = gofer_config(s);
+    int gcfg = text_fd("moat-gofer-config", gtext, e);
+    free(gtext);
+    if (gcfg < 0)
+        return -1;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0)
+        return moat_fail(e, errno, "cannot open /dev/null");
+
+    /* The sentry's end must not leak into the gofer and the gofer's not into the sentry. */
+    char gfd[16], sfd[16];
+    int gofer_end = fcntl(sv[1], F_DUPFD, 3);
+    snprintf(gfd, sizeof(gfd), "%d", gcfg);
+    snprintf(sfd, sizeof(sfd), "%d", gofer_end);
+    const char *gargs[] = {"moat", "gofer", "--config-fd", gfd, "--socket-fd", sfd, NULL};
+    const int gkeep[] = {gcfg, gofer_end, -1};
+    const int gstdio[3] = {devnull, devnull, s->log_fd};
+    sb->gofer = spawn_self(gargs, gkeep, gstdio, NULL);
+    close(gcfg);
+    close(gofer_end);
+    close(sv[1]);
+    close(devnull);
+    if (sb->gofer < 0) {
+        close(sv[0]);
+        return moat_fail(e, errno, "cannot start the gofer");
+    }
+    int sentry_end = fcntl(sv[0], F_DUPFD, 3);
+    close(sv[0]);
+    int rc = start_sentry(s, sentry_end, &sb->sentry, e);
+    close(sentry_end);
+    if (rc < 0) {
+        sandbox_stop_gofer(sb->gofer);
+        return -1;
+    }
+    return 0;
+}
+
+int sandbox_exit_status(int wait_status)
+{
+    if (!WIFSIGNALED(wait_status))
+        return WEXITSTATUS(wait_status);
+    fprintf(stderr, "moat: the sentry was killed by signal %d\n", WTERMSIG(wait_status));
+    return 128 + WTERMSIG(wait_status);
+}
+
+int sandbox_wait(struct sandbox *sb)
+{
+    int status;
+    while (waitpid(sb->sentry, &status, 0) < 0 && errno == EINTR)
+        ;
+    sandbox_stop_gofer(sb->gofer);
+    return sandbox_exit_status(status);
 }
 
 static pid_t sentry_pid;
@@ -75,96 +280,13 @@ static void forward_signal(int sig)
 
 int sandbox_run(const struct sandbox_spec *s, struct moat_err *e)
 {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-        return moat_fail(e, errno, "cannot create the gofer's socket");
-    char *gtext = gofer_config(s);
-    int gcfg = text_fd("moat-gofer-config", gtext, e);
-    free(gtext);
-    if (gcfg < 0)
+    struct sandbox sb;
+    if (sandbox_start(s, &sb, e) < 0)
         return -1;
-
-    /* The sentry's end must not leak into the gofer and the gofer's not into the sentry. */
-    char gfd[16], sfd[16];
-    int gofer_end = fcntl(sv[1], F_DUPFD, 3);
-    snprintf(gfd, sizeof(gfd), "%d", gcfg);
-    snprintf(sfd, sizeof(sfd), "%d", gofer_end);
-    const char *gargs[] = {"moat", "gofer", "--config-fd", gfd, "--socket-fd", sfd, NULL};
-    const int gkeep[] = {gcfg, gofer_end, -1};
-    pid_t gofer = spawn_self(gargs, gkeep);
-    close(gcfg);
-    close(gofer_end);
-    close(sv[1]);
-    if (gofer < 0)
-        return moat_fail(e, errno, "cannot start the gofer");
-
-    struct boot_config cfg = {
-        .argv = s->argv,
-        .envp = s->envp,
-        .cwd = (char *)(s->cwd ? s->cwd : "/"),
-        .overlay = s->overlay,
-        .control_fd = -1,
-        .stdio_fds = {0, 1, 2},
-        .platform = (char *)s->platform,
-        .cpu_pinning = s->cpu_pinning,
-        .strace_fd = s->strace_fd,
-        .log_fd = s->log_fd,
-        .debug = s->debug,
-        .hostname = (char *)s->hostname,
-        .uid = s->uid,
-        .gid = s->gid,
-    };
-    for (int i = 0; i < s->nmounts && i < BOOT_MAX_MOUNTS; i++) {
-        cfg.mounts[i] = (struct boot_mount){(unsigned)i, (char *)s->mounts[i].target,
-                                            s->mounts[i].readonly};
-        cfg.nmounts++;
-    }
-    int sentry_end = fcntl(sv[0], F_DUPFD, 3);
-    cfg.gofer_fd = sentry_end;
-    char *btext = boot_config_serialize(&cfg);
-    int bcfg = btext ? text_fd("moat-boot-config", btext, e) : -1;
-    free(btext);
-    int rc = -1;
-    if (bcfg < 0)
-        goto stop_gofer;
-    char bfd[16];
-    snprintf(bfd, sizeof(bfd), "%d", bcfg);
-    const char *bargs[] = {"moat", "boot", "--config-fd", bfd, NULL};
-    const int bkeep[] = {bcfg, sentry_end, s->strace_fd, s->log_fd, -1};
-    pid_t pid = spawn_self(bargs, bkeep);
-    close(bcfg);
-    if (pid < 0) {
-        moat_fail(e, errno, "cannot start the sentry");
-        goto stop_gofer;
-    }
-    sentry_pid = pid;
+    sentry_pid = sb.sentry;
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     signal(SIGTERM, forward_signal);
     signal(SIGHUP, forward_signal);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(status)) {
-        fprintf(stderr, "moat: the sentry was killed by signal %d\n", WTERMSIG(status));
-        rc = 128 + WTERMSIG(status);
-    } else {
-        rc = WEXITSTATUS(status);
-    }
-stop_gofer:
-    /* The gofer ends when the sentry's end of its socket closes; make sure of it. */
-    close(sv[0]);
-    close(sentry_end);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(gofer, NULL, WNOHANG) == gofer) {
-            gofer = 0;
-            break;
-        }
-        usleep(10000);
-    }
-    if (gofer > 0) {
-        kill(gofer, SIGKILL);
-        waitpid(gofer, NULL, 0);
-    }
-    return rc;
+    return sandbox_wait(&sb);
 }

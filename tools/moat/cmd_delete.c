@@ -1,0 +1,38 @@
+/* `moat delete [--force] ID`: removes a stopped container (with --force, or when only created,
+ * kills it first). A container that is already gone is an error, except with --force. */
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/moat/container.h"
+
+int cmd_delete(struct global_opts *g, int argc, char **argv, struct moat_err *e)
+{
+    bool force = false;
+    const struct cmd_opt opts[] = {{"--force", 'f', NULL, &force, NULL, NULL}, {0}};
+    char *pos[argc];
+    int npos, dirfd;
+    if (cmd_parse(g, argc, argv, opts, pos, &npos, 1, 1, -1, e) < 0)
+        return -1;
+    struct oci_state st;
+    if (container_open(g, pos[0], force, &dirfd, &st, e) < 0)
+        return -1;
+    if (dirfd < 0)
+        return 0; /* --force on a container that is not there */
+    const char *status = oci_state_status(dirfd, &st);
+    int rc = 0;
+    if (strcmp(status, "running") == 0 && !force) {
+        rc = moat_fail(e, 0, "cannot delete container \"%s\" that is not stopped: running", pos[0]);
+    } else {
+        /* Whatever is left of it (a crashed sentry leaves its gofer and monitor behind). */
+        host_proc_kill(&st.sentry);
+        host_proc_kill(&st.monitor);
+        host_proc_kill(&st.gofer);
+        host_proc_wait(&st.monitor, 5000);
+        host_proc_wait(&st.sentry, 5000);
+        host_proc_wait(&st.gofer, 5000);
+        rc = oci_state_remove(g, pos[0], e);
+    }
+    oci_state_free(&st);
+    close(dirfd);
+    return rc;
+}
