@@ -92,7 +92,7 @@ int main(int argc, char **argv)
                 oci_log(&g, "error", "%s: %s", argv[i], e.msg);
             /* With --log the message is in the log; runc prints it on stderr as well. */
             if (g.log)
-                fprintf(stderr, "moat %s: %s%s%s\n", argv[i], e.msg, e.err ? ": " : "",
+                fprintf(stderr, "moat: %s: %s%s%s\n", argv[i], e.msg, e.err ? ": " : "",
                         e.err ? strerror(e.err) : "");
             return strcmp(argv[i], "do") == 0 ? 125 : 1;
         }

@@ -100,10 +100,10 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
     dup2(s->log_fd, 2);
     if (devnull > 2)
         close(devnull);
-    if (s->control_fd >= 0)
-        close(s->control_fd);
-    if (tty >= 0 && tty > 2)
-        close(tty);
+    /* Nor any other fd of the caller's (a pipe held here would keep its reader waiting). */
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != dirfd && fd != sfd)
+            close(fd);
 
     for (;;) {
         struct signalfd_siginfo si;

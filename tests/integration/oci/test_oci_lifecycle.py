@@ -3,14 +3,17 @@
 state, start, exec, ps, kill, wait, delete, run; the pid-file process, exec'd processes with
 their own host pids, --console-socket, --log json; error cases; nothing left behind."""
 import argparse
-import array
+import fcntl
 import json
+import select
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -179,9 +182,29 @@ def run_and_force_delete(m, tmp, bundle):
           "delete --force cleans the crashed container", err)
 
 
+def read_until(fd, want, timeout=20):
+    text = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and want not in text:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        text += chunk
+    return text
+
+
 def console(m, tmp, bundle):
     cfg = read_config(bundle)
-    cfg["process"]["args"] = ["sh", "-c", "test -t 0 && test -t 1 && echo is-a-tty; stty size"]
+    cfg["process"]["args"] = ["sh", "-c",
+                              "trap 'stty size; exit 0' WINCH; test -t 0 && test -t 1 && "
+                              "echo is-a-tty; stty size; echo ready; "
+                              "while true; do sleep 0.1; done"]
     cfg["process"]["terminal"] = True
     cfg["process"]["consoleSize"] = {"height": 33, "width": 101}
     write_config(bundle, cfg)
@@ -197,19 +220,13 @@ def console(m, tmp, bundle):
     check(len(fds) == 1 and msg.startswith(b"/dev/pts/"),
           "the console socket gets the pty master and its name", str(msg))
     rc, _, err = m.run("start", "t1")
-    text = b""
-    if fds:
-        end = time.monotonic() + 20
-        while time.monotonic() < end and b"101" not in text:
-            try:
-                chunk = os.read(fds[0], 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            text += chunk
+    text = read_until(fds[0], b"ready") if fds else b""
     check(b"is-a-tty" in text and b"33 101" in text,
           "the workload's stdio is a terminal of the consoleSize", text)
+    if fds:
+        fcntl.ioctl(fds[0], termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+        text = read_until(fds[0], b"50 120")
+        check(b"50 120" in text, "a window-size change reaches the workload (SIGWINCH)", text)
     wait_for(lambda: m.state("t1").get("status") == "stopped")
     rc, _, err = m.run("delete", "t1")
     check(rc == 0, "delete of the terminal container", err)
