@@ -115,6 +115,10 @@ def render_markdown(doc):
         "whole command (start-up included). — means not run in that configuration (the unpinned "
         "moat configurations run the micro cases only). Every raw sample is in benchmarks.json.",
         "",
+        "Container start-up through containerd (`ctr run --rm` of /bin/true with moat, runc and "
+        "runsc as the runc shim's binary) is measured by `tools/bench/ctr_bench.py`: medians in "
+        "[benchmarks-containerd.md](benchmarks-containerd.md).",
+        "",
         "![ratio to native, log scale](benchmarks.svg)",
         "",
         "| case | " + " | ".join(configs) + " |",

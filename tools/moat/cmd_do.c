@@ -26,6 +26,7 @@ struct do_opts {
     bool cpu_pinning;
     const char *strace; /* NULL: off; "-": stderr; else a file */
     bool debug;
+    const char *network; /* host (default) or none */
     const char *hostname;
     const char *cwd;
     bool overlay;
@@ -48,6 +49,7 @@ static void usage(FILE *out)
         "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
         "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
         "  --hostname NAME         the sandbox's hostname (default moat)\n"
+        "  --network host|none     none: a fresh network namespace, loopback only\n"
         "  --debug                 the sentry's debug log\n"
         "without CMD, runs: %s %s \"%s\"\n",
         default_command[0], default_command[1], default_command[2]);
@@ -156,6 +158,10 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
             o->hostname = argv[++i];
         } else if (strcmp(a, "--debug") == 0) {
             o->debug = true;
+        } else if (strncmp(a, "--network", 9) == 0 && (a[9] == '=' || (a[9] == 0 && next))) {
+            o->network = a[9] == '=' ? a + 10 : argv[++i];
+            if (strcmp(o->network, "host") != 0 && strcmp(o->network, "none") != 0)
+                return moat_fail(e, 0, "--network takes host or none, not \"%s\"", o->network);
         } else {
             usage(stderr);
             return moat_fail(e, 0, "unknown option %s", a);
@@ -170,6 +176,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     struct do_opts o = {
         .platform = "ptrace", .cpu_pinning = true, .hostname = "moat", .overlay = true};
     o.debug = g->debug;
+    o.network = g->network;
     int ci = argc;
     if (env_set(&o, "PATH=" DEFAULT_PATH) < 0 || env_set(&o, "HOME=/root") < 0)
         return moat_fail(e, ENOMEM, "out of memory");
@@ -213,6 +220,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     spec.strace_fd = strace_fd;
     spec.log_fd = log_fd;
     spec.debug = o.debug;
+    spec.net = o.network && strcmp(o.network, "none") == 0 ? SANDBOX_NET_NONE : SANDBOX_NET_HOST;
     /* The host's root, read-only under the overlay (or written through with --overlay=none). */
     spec.mounts[spec.nmounts++] = (struct sandbox_mount){"/", "/", o.overlay};
     for (int i = 0; i < o.nbinds; i++)

@@ -42,7 +42,7 @@ static json_object *build_request(struct global_opts *g, const struct exec_opts 
 {
     struct oci_config cfg = {0};
     json_object *pjson = NULL, *req = NULL;
-    struct oci_process p, *pp = &p;
+    struct oci_process p = {0}, *pp = &p;
     if (o->process) {
         if (oci_process_load(g, o->process, &pjson, &p, e) < 0)
             goto out;

@@ -1,14 +1,14 @@
-"""Helpers shared by the OCI integration tests: a busybox-static bundle in a temp dir, a check
-list, and running moat with a private --root."""
+"""Helpers shared by the OCI integration tests: a busybox-static bundle in a temp dir (the rootfs
+comes from tools/bench/ctrd_lab.py, which the containerd test and benchmark share), a check list,
+config.json editing, and whether a host process is alive."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-BUSYBOX = "/bin/busybox"
-APPLETS = ["sh", "echo", "cat", "ls", "sleep", "id", "hostname", "true", "false", "env", "pwd",
-           "kill", "test", "stty", "tty", "mkdir", "touch", "rm", "seq"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "tools", "bench"))
+from ctrd_lab import make_rootfs  # noqa: E402
 
 
 class Checks:
@@ -28,17 +28,6 @@ class Checks:
             print(f"{len(self.failures)} failure(s): {self.failures}", file=sys.stderr)
             sys.exit(1)
         print("all passed")
-
-
-def make_rootfs(path):
-    """A root filesystem: the static busybox and its applets, and the usual directories."""
-    for d in ["bin", "proc", "dev", "sys", "tmp", "etc", "root"]:
-        os.makedirs(os.path.join(path, d), exist_ok=True)
-    shutil.copy(BUSYBOX, os.path.join(path, "bin", "busybox"))
-    for a in APPLETS:
-        os.symlink("busybox", os.path.join(path, "bin", a))
-    with open(os.path.join(path, "etc", "passwd"), "w") as f:
-        f.write("root:x:0:0:root:/root:/bin/sh\n")
 
 
 def make_bundle(path, moat, args, **process):

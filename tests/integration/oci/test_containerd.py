@@ -5,10 +5,6 @@ and `ctr run --runtime io.containerd.runc.v2 --runc-binary <moat>`: output, exit
 a tty, exec, ps, kill with a trapping shell, delete --force, a failing create showing moat's
 message. Stops containerd and its shims by pid and removes everything it created."""
 import argparse
-import glob
-import hashlib
-import io
-import json
 import os
 import pty
 import select
@@ -16,143 +12,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oci_bundle import Checks, make_rootfs, pid_alive  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "bench"))
+from ctrd_lab import IMAGE, Containerd, Leftovers, build_image, unmount_under  # noqa: E402
+from oci_bundle import Checks, pid_alive  # noqa: E402
 
 C = Checks()
 check = C.check
-IMAGE = "docker.io/library/moat-busybox:latest"
-# A long-running container. Not `sleep 1000`: until nanosleep is an interruptible sentry sleep
-# (the time work), a task in a long host nanosleep does not see SIGKILL.
-LOOP = ["sh", "-c", "while true; do sleep 0.1; done"]
-
-
-def blob(layout, data):
-    digest = hashlib.sha256(data).hexdigest()
-    with open(os.path.join(layout, "blobs", "sha256", digest), "wb") as f:
-        f.write(data)
-    return {"digest": "sha256:" + digest, "size": len(data)}
-
-
-def build_image(tmp):
-    """An OCI image layout tarball: one uncompressed layer (busybox-static and its applets)."""
-    rootfs = os.path.join(tmp, "image-rootfs")
-    make_rootfs(rootfs)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for name in sorted(os.listdir(rootfs)):
-            t.add(os.path.join(rootfs, name), arcname=name)
-    layer = buf.getvalue()
-    layout = os.path.join(tmp, "image")
-    os.makedirs(os.path.join(layout, "blobs", "sha256"))
-    ldesc = blob(layout, layer)
-    config = {
-        "architecture": "amd64", "os": "linux",
-        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                   "Cmd": ["sh"], "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [ldesc["digest"]]},
-    }
-    cdesc = blob(layout, json.dumps(config).encode())
-    manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **cdesc},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **ldesc}],
-    }
-    mdesc = blob(layout, json.dumps(manifest).encode())
-    index = {"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", **mdesc,
-        "platform": {"architecture": "amd64", "os": "linux"},
-        "annotations": {"io.containerd.image.name": IMAGE,
-                        "org.opencontainers.image.ref.name": "latest"}}]}
-    with open(os.path.join(layout, "index.json"), "w") as f:
-        json.dump(index, f)
-    with open(os.path.join(layout, "oci-layout"), "w") as f:
-        json.dump({"imageLayoutVersion": "1.0.0"}, f)
-    tar_path = os.path.join(tmp, "image.tar")
-    with tarfile.open(tar_path, "w") as t:
-        for name in ("oci-layout", "index.json", "blobs"):
-            t.add(os.path.join(layout, name), arcname=name)
-    return tar_path
-
-
-class Containerd:
-    def __init__(self, tmp, moat):
-        self.tmp = tmp
-        self.moat = moat
-        self.sock = os.path.join(tmp, "containerd.sock")
-        self.ns = "moat-test-%d" % os.getpid()
-        self.runc_root = os.path.join(tmp, "runc-root")
-        cfg = os.path.join(tmp, "config.toml")
-        with open(cfg, "w") as f:
-            f.write(f"""version = 2
-root = "{tmp}/root"
-state = "{tmp}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "{self.sock}"
-[ttrpc]
-  address = "{self.sock}.ttrpc"
-[debug]
-  address = "{tmp}/debug.sock"
-""")
-        self.log = open(os.path.join(tmp, "containerd.log"), "w")
-        self.proc = subprocess.Popen(["containerd", "--config", cfg], stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        end = time.monotonic() + 30
-        while time.monotonic() < end and self.ctr("version")[0] != 0:
-            time.sleep(0.2)
-
-    def ctr(self, *args, timeout=60, **kw):
-        p = subprocess.run(["ctr", "--address", self.sock, "--namespace", self.ns, *args],
-                           capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL, **kw)
-        return p.returncode, p.stdout, p.stderr
-
-    def run_args(self, cid, *cmd, extra=()):
-        return ["run", "--runtime", "io.containerd.runc.v2", "--runc-binary", self.moat,
-                "--runc-root", self.runc_root, *extra, IMAGE, cid, *cmd]
-
-    def shims(self):
-        """The shims of this containerd: processes whose command line names our socket."""
-        found = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/cmdline", "rb") as f:
-                    cmd = f.read().split(b"\0")
-            except OSError:
-                continue
-            if cmd and cmd[0].endswith(b"containerd-shim-runc-v2") and \
-                    self.sock.encode() in cmd:
-                found.append(int(d))
-        return found
-
-    def stop(self):
-        shims = self.shims()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for pid in shims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.log.close()
-        return shims
-
-
-def mounts_under(path):
-    with open("/proc/self/mountinfo") as f:
-        return [line.split()[4] for line in f if line.split()[4].startswith(path)]
+# A long-running container (a sleep that signals must interrupt).
+LOOP = ["sleep", "1000"]
 
 
 def ctr_with_tty(d, args, timeout=60):
@@ -280,8 +152,7 @@ def main():
         print("containerd is not installed (tools/setup.sh installs it)", file=sys.stderr)
         sys.exit(1)
     moat = os.path.abspath(o.moat)
-    before_tmp = set(glob.glob("/tmp/pty*") + glob.glob("/tmp/runc-process*"))
-    before_run = set(glob.glob("/run/containerd/*/*")) | set(glob.glob("/run/containerd/*"))
+    leftovers = Leftovers()
     tmp = tempfile.mkdtemp(prefix="moat-ctrd-")
     d = None
     try:
@@ -294,19 +165,10 @@ def main():
         check(d is None or d.proc.returncode is not None, "containerd stopped")
         time.sleep(0.2)
         check(not any(pid_alive(p) for p in shims), "its shims are gone", str(shims))
-        for m in sorted(mounts_under(tmp), key=len, reverse=True):
-            subprocess.run(["umount", "-l", m])
-            print(f"note: unmounted a leftover mount {m}", file=sys.stderr)
-        check(not mounts_under(tmp), "no mount is left under the temp dir")
-        after_tmp = set(glob.glob("/tmp/pty*") + glob.glob("/tmp/runc-process*"))
-        for p in after_tmp - before_tmp:
-            shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
-        after_run = set(glob.glob("/run/containerd/*/*")) | set(glob.glob("/run/containerd/*"))
-        for p in sorted(after_run - before_run, key=len, reverse=True):
-            shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
-        if os.path.isdir("/run/containerd") and not before_run and \
-                not os.listdir("/run/containerd"):
-            os.rmdir("/run/containerd")
+        left = unmount_under(tmp)
+        check(not left, "no mount is left under the temp dir (the shims unmounted the rootfs)",
+              str(left))
+        leftovers.remove()
         shutil.rmtree(tmp, ignore_errors=True)
     C.finish()
 

@@ -79,6 +79,9 @@ def lifecycle(m, tmp):
     with open(os.path.join(m.root, "c1", "state.json")) as f:
         inner = json.load(f)
     sandbox_pids = [inner["sentry"]["pid"], inner["gofer"]["pid"], pid]
+    check(os.readlink(f"/proc/{inner['sentry']['pid']}/ns/net") !=
+          os.readlink("/proc/self/ns/net"),
+          "a spec with a network namespace gives the sentry a network namespace of its own")
 
     rc, _, err = m.run("start", "c1")
     check(rc == 0, "start succeeds", err)

@@ -1,0 +1,181 @@
+"""A private containerd for tests and benchmarks: an OCI image built offline from busybox-static
+(no registry), and a containerd with its own config, root, state and socket in a temp dir (CRI
+disabled), stopped with its shims by pid. containerd 1.6 still writes a little under
+/run/containerd and /tmp (pty*, runc-process*): `Leftovers` removes what appeared."""
+import glob
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import time
+
+BUSYBOX = "/bin/busybox"
+APPLETS = ["sh", "echo", "cat", "ls", "sleep", "id", "hostname", "true", "false", "env", "pwd",
+           "kill", "test", "stty", "tty", "mkdir", "touch", "rm", "seq"]
+IMAGE = "docker.io/library/moat-busybox:latest"
+
+
+def make_rootfs(path):
+    """A root filesystem: the static busybox and its applets, and the usual directories."""
+    for d in ["bin", "proc", "dev", "sys", "tmp", "etc", "root"]:
+        os.makedirs(os.path.join(path, d), exist_ok=True)
+    shutil.copy(BUSYBOX, os.path.join(path, "bin", "busybox"))
+    for a in APPLETS:
+        os.symlink("busybox", os.path.join(path, "bin", a))
+    with open(os.path.join(path, "etc", "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\n")
+
+
+def blob(layout, data):
+    digest = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(layout, "blobs", "sha256", digest), "wb") as f:
+        f.write(data)
+    return {"digest": "sha256:" + digest, "size": len(data)}
+
+
+def build_image(tmp):
+    """An OCI image layout tarball: one uncompressed layer (busybox-static and its applets)."""
+    rootfs = os.path.join(tmp, "image-rootfs")
+    make_rootfs(rootfs)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name in sorted(os.listdir(rootfs)):
+            t.add(os.path.join(rootfs, name), arcname=name)
+    layer = buf.getvalue()
+    layout = os.path.join(tmp, "image")
+    os.makedirs(os.path.join(layout, "blobs", "sha256"))
+    ldesc = blob(layout, layer)
+    config = {
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                   "Cmd": ["sh"], "WorkingDir": "/"},
+        "rootfs": {"type": "layers", "diff_ids": [ldesc["digest"]]},
+    }
+    cdesc = blob(layout, json.dumps(config).encode())
+    manifest = {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **cdesc},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **ldesc}],
+    }
+    mdesc = blob(layout, json.dumps(manifest).encode())
+    index = {"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", **mdesc,
+        "platform": {"architecture": "amd64", "os": "linux"},
+        "annotations": {"io.containerd.image.name": IMAGE,
+                        "org.opencontainers.image.ref.name": "latest"}}]}
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump(index, f)
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    tar_path = os.path.join(tmp, "image.tar")
+    with tarfile.open(tar_path, "w") as t:
+        for name in ("oci-layout", "index.json", "blobs"):
+            t.add(os.path.join(layout, name), arcname=name)
+    return tar_path
+
+
+class Containerd:
+    def __init__(self, tmp, moat):
+        self.tmp = tmp
+        self.moat = moat
+        self.sock = os.path.join(tmp, "containerd.sock")
+        self.ns = "moat-test-%d" % os.getpid()
+        self.runc_root = os.path.join(tmp, "runc-root")
+        cfg = os.path.join(tmp, "config.toml")
+        with open(cfg, "w") as f:
+            f.write(f"""version = 2
+root = "{tmp}/root"
+state = "{tmp}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "{self.sock}"
+[ttrpc]
+  address = "{self.sock}.ttrpc"
+[debug]
+  address = "{tmp}/debug.sock"
+""")
+        self.log = open(os.path.join(tmp, "containerd.log"), "w")
+        self.proc = subprocess.Popen(["containerd", "--config", cfg], stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and self.ctr("version")[0] != 0:
+            time.sleep(0.2)
+
+    def ctr(self, *args, timeout=60, **kw):
+        p = subprocess.run(["ctr", "--address", self.sock, "--namespace", self.ns, *args],
+                           capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, **kw)
+        return p.returncode, p.stdout, p.stderr
+
+    def run_args(self, cid, *cmd, extra=(), runtime=None):
+        """ctr run through the runc shim with `runtime` (default: moat) as its runc binary."""
+        runtime = runtime or self.moat
+        root = self.runc_root + "-" + os.path.basename(runtime)
+        return ["run", "--runtime", "io.containerd.runc.v2", "--runc-binary", runtime,
+                "--runc-root", root, *extra, IMAGE, cid, *cmd]
+
+    def shims(self):
+        """The shims of this containerd: processes whose command line names our socket."""
+        found = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    cmd = f.read().split(b"\0")
+            except OSError:
+                continue
+            if cmd and cmd[0].endswith(b"containerd-shim-runc-v2") and \
+                    self.sock.encode() in cmd:
+                found.append(int(d))
+        return found
+
+    def stop(self):
+        shims = self.shims()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for pid in shims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+        return shims
+
+
+class Leftovers:
+    """What containerd and its shims create outside the temp dir, removed at the end."""
+
+    def __init__(self):
+        self.before = self.snapshot()
+
+    @staticmethod
+    def snapshot():
+        return (set(glob.glob("/tmp/pty*") + glob.glob("/tmp/runc-process*")) |
+                set(glob.glob("/run/containerd/*/*")) | set(glob.glob("/run/containerd/*")) |
+                set(glob.glob("/run/containerd")))
+
+    def remove(self):
+        for p in sorted(self.snapshot() - self.before, key=len, reverse=True):
+            if os.path.isdir(p):
+                shutil.rmtree(p, ignore_errors=True)
+            elif os.path.lexists(p):
+                os.unlink(p)
+
+
+def unmount_under(path):
+    """Unmounts what is left under path (a shim killed mid-task leaves its rootfs): the list."""
+    with open("/proc/self/mountinfo") as f:
+        left = [line.split()[4] for line in f if line.split()[4].startswith(path)]
+    for m in sorted(left, key=len, reverse=True):
+        subprocess.run(["umount", "-l", m])
+    return left
