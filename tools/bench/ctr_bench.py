@@ -108,8 +108,9 @@ def write_report(path, rts, results, errors, reps):
         f"with its runc shim (`io.containerd.runc.v2 --runc-binary X`), {reps} runs each after one "
         f"warm-up, runtimes alternating. Wall time of the whole `ctr run` (image already unpacked).",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, kernel {platform.release()}; "
-        f"{now}.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, kernel {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end (the machine is shared: compare "
+        f"runtimes within one run, not across runs); {now}.",
         "",
         "| runtime | median | min–max | version |",
         "|---|---|---|---|",
