@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gofer/confine.h"
 #include "gofer/server.h"
+#include "platform/host_confine.h"
 
 void gofer_log(const char *fmt, ...)
 {
@@ -229,9 +231,16 @@ int gofer_run(int config_fd, int socket_fd, struct gofer_err *e)
         return gofer_fail(e, ENOMEM, "gofer state");
     }
     rc = gofer_server_init(s, e);
+    /* Confinement (gofer/confine.c): the mount namespace before the roots are opened, the
+     * capabilities and the seccomp filter once they are. */
+    bool confine = !host_confine_disabled();
+    if (rc == 0 && confine)
+        rc = gofer_confine_mounts(&cfg, s, e);
     for (unsigned i = 0; rc == 0 && i < cfg.nmounts; i++)
         rc = gofer_server_add_mount(s, cfg.mounts[i].host_path, cfg.mounts[i].readonly, e);
     gofer_config_free(&cfg);
+    if (rc == 0 && confine)
+        rc = gofer_confine_lock_down(e);
     long added = rc == 0 ? gofer_server_add_channel(s, socket_fd) : 0;
     if (added < 0)
         rc = gofer_fail(e, (int)-added, "--socket-fd %d", socket_fd);

@@ -13,6 +13,8 @@
 
 #include "sentry/boot_config.h"
 #include "sentry/boot_fs.h"
+#include "platform/host_confine.h"
+#include "sentry/confine/confine.h"
 #include "sentry/control.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/kernel.h"
@@ -80,6 +82,13 @@ int sentry_boot(int config_fd)
         klog("boot config: no command to run");
         return 125;
     }
+    bool confine = !host_confine_disabled();
+    if (!confine)
+        klog("MOAT_DEBUG_NO_CONFINE=1: the sentry runs unconfined (debugging only)");
+    if (confine && confine_namespaces(&cfg, err, sizeof(err)) < 0) {
+        klog("%s", err);
+        return 125;
+    }
     snprintf(k.domainname, sizeof(k.domainname), "(none)");
     clock_gettime(CLOCK_REALTIME, &k.boot_realtime);
     pthread_mutex_init(&k.tasks_lock, NULL);
@@ -100,6 +109,13 @@ int sentry_boot(int config_fd)
     rc = (int)boot_build_mounts(&cfg, err, sizeof(err));
     if (rc < 0) {
         klog("%s", err);
+        return 125;
+    }
+
+    /* Last step before any workload code runs (control_serve starts init). */
+    if (confine && confine_lock_down(&cfg, err, sizeof(err)) < 0) {
+        klog("%s", err);
+        platform_destroy(k.platform);
         return 125;
     }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "platform/host_confine.h"
+#include "platform/stub/stub_filter.h"
 #include "platform/stub/stub_layout.h"
 
 /* The top of the user address space on x86-64 with 4-level paging. */
@@ -135,8 +138,9 @@ static int build_unmap_ranges(const struct platform_layout *l, uint64_t *ranges)
 }
 
 /* Runs in the forked child: drop everything of the sentry, enter the stub code. Never returns. */
-static void __attribute__((noreturn)) zygote_child(const struct platform_layout *l, int ctl,
-                                                   pid_t sentry_pid, const struct stub_image *img)
+static void __attribute__((noreturn))
+zygote_child(const struct platform_layout *l, int ctl, pid_t sentry_pid,
+             const struct stub_image *img, const struct sock_fprog *filter)
 {
     /* Nothing of the sentry may survive into the stub: fds, signal handlers, rseq, robust list,
      * clear-child-tid pointers (the kernel would write through those into application memory). */
@@ -148,6 +152,10 @@ static void __attribute__((noreturn)) zygote_child(const struct platform_layout 
     if (getppid() != sentry_pid)
         _exit(0);
     prctl(PR_SET_NAME, "moat-stub");
+    /* No capabilities (also: the confined sentry may only ptrace tasks whose permitted set is a
+     * subset of its own, which is empty). */
+    if (host_caps_limit(0) != 0)
+        _exit(123);
     for (int s = 1; s < NSIG; s++)
         signal(s, SIG_DFL);
     sigset_t all;
@@ -179,6 +187,11 @@ static void __attribute__((noreturn)) zygote_child(const struct platform_layout 
     if (mprotect(base, code_size, PROT_READ | PROT_EXEC) != 0)
         _exit(124);
     void (*entry)(void *) = (void (*)(void *))(base + (img->zygote_entry - img->code_start));
+    /* The image's filter may allow syscalls from the stub's code only: the last host call from C.
+     */
+    if (filter && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                   syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) != 0))
+        _exit(122);
     entry(data);
     __builtin_unreachable();
 }
@@ -188,6 +201,7 @@ struct stub_image stub_image_ptrace = {
     .code_end = stub_code_end,
     .zygote_entry = stub_zygote_entry,
     .reserve_size = STUB_TOTAL_SIZE,
+    .filter = stub_filter_build,
 };
 
 int stub_master_start(struct stub_master *m, struct platform_layout *l, struct stub_image *img)
@@ -204,21 +218,28 @@ int stub_master_start(struct stub_master *m, struct platform_layout *l, struct s
     if (img->prepare && (rc = img->prepare(img, l)) < 0)
         return rc;
 
+    struct sock_fprog filter = {0};
+    if (img->filter && !host_confine_disabled() && (rc = img->filter(l, &filter)) < 0)
+        return rc;
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        free(filter.filter);
         return -errno;
+    }
     pid_t self = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
         close(sv[0]);
         close(sv[1]);
+        free(filter.filter);
         return rc;
     }
     if (pid == 0) {
         close(sv[0]);
-        zygote_child(l, sv[1], self, img);
+        zygote_child(l, sv[1], self, img, filter.filter ? &filter : NULL);
     }
+    free(filter.filter);
     close(sv[1]);
     m->fd = sv[0];
     m->pid = pid;

@@ -2,6 +2,7 @@
 #ifndef MOAT_STUB_MASTER_H
 #define MOAT_STUB_MASTER_H
 
+#include <linux/filter.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -31,6 +32,9 @@ struct stub_image {
     const void *rodata;
     size_t rodata_len, rodata_off;
     void *priv;
+    /* The stub's own seccomp filter (built in the sentry, loaded by the zygote as its last call
+     * from C, inherited by every stub), or NULL. */
+    int (*filter)(const struct platform_layout *l, struct sock_fprog *out);
 };
 
 /* The ptrace platform's stub image (platform/stub/stub.S). */

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sentry/confine/confine.h"
 #include "sentry/boot_config.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/creds.h"
@@ -77,10 +78,9 @@ static int install_stdio(struct task *t, const int host_fds[3])
         if (fd < 0)
             continue; /* a closed stdio fd stays closed in the sandbox too */
         /* What /proc/PID/fd shows: the host's own name for it ("/dev/pts/0", "pipe:[123]"). */
-        char link[32], name[256];
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, name, sizeof(name) - 1);
-        name[n > 0 ? n : 0] = 0;
+        char name[256];
+        if (confine_fd_name(fd, name, sizeof(name)) < 0)
+            name[0] = 0;
         int fl = fcntl(fd, F_GETFL);
         struct file *f = host_file_new(fd, fl < 0 ? O_RDWR : (unsigned)fl & ~O_CLOEXEC, name);
         if (!f) {

@@ -18,7 +18,7 @@ clang=${CLANG:-clang}
 libs=
 case $harness in
 elf) srcs="$top/sentry/mm/elf.c" ;;
-gofer) srcs=$(echo "$top"/gofer/*.c) libs=-ljson-c ;;
+gofer) srcs="$(echo "$top"/gofer/*.c) $top/platform/host_confine.c" libs="-ljson-c -lseccomp" ;;
 *) echo "$0: unknown harness '$harness'" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,31 @@
+/* The sentry's own confinement (docs/security.md): namespaces first thing in `moat boot`, then,
+ * once the platform and the mounts exist, an empty root, no capabilities and a seccomp allowlist.
+ */
+#ifndef MOAT_SENTRY_CONFINE_H
+#define MOAT_SENTRY_CONFINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct boot_config;
+
+/* Closes stray fds, enters new user, mount, pid, ipc, uts and network namespaces and forks: the
+ * caller's process stays outside as a confined relay that exits with the sentry's status; the
+ * sentry continues, as pid 1 of its pid namespace, in the child. Returns 0 in the child, -1 with
+ * a message in err on failure (nothing was forked then). */
+int confine_namespaces(const struct boot_config *cfg, char *err, size_t errlen);
+
+/* Locks the sentry down before any workload code runs: pivot_root into an empty read-only tmpfs,
+ * non-dumpable, rlimits, every capability dropped, then the seccomp allowlist on every thread. */
+int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen);
+
+/* The host's name for one of the sentry's fds ("/dev/pts/0", "pipe:[12]"), read through a
+ * /proc/self/fd handle kept from before the pivot; 0-terminated, -errno on failure. */
+long confine_fd_name(int fd, char *buf, size_t len);
+
+/* The sentry's seccomp filter (sentry/confine/sentry_seccomp.c); `audit` logs instead of
+ * killing (MOAT_CONFINE_AUDIT=1, to find a missing syscall). 0 or -errno. */
+int confine_sentry_seccomp(int log_fd, bool audit);
+
+#endif

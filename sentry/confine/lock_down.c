@@ -1,0 +1,106 @@
+/* The sentry's lockdown once the platform and mounts exist: an empty read-only root, no
+ * capabilities, non-dumpable, rlimits, then the seccomp allowlist; plus the test-only hook that
+ * proves a confined sentry cannot open a host file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "platform/host_confine.h"
+#include "sentry/boot_config.h"
+#include "sentry/confine/confine.h"
+#include "sentry/fs/proc/proc_host.h"
+#include "sentry/kernel/kernel.h"
+
+static int proc_fd_dir = -1;
+
+long confine_fd_name(int fd, char *buf, size_t len)
+{
+    char link[32];
+    ssize_t n;
+    if (proc_fd_dir >= 0) {
+        snprintf(link, sizeof(link), "%d", fd);
+        n = readlinkat(proc_fd_dir, link, buf, len - 1);
+    } else { /* not confined (yet): /proc is still there */
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, buf, len - 1);
+    }
+    if (n < 0)
+        return -errno;
+    buf[n] = 0;
+    return 0;
+}
+
+/* pivot_root into a fresh empty read-only tmpfs and drop the old root: afterwards no path the
+ * sentry could name resolves to anything of the host. */
+static int pivot_to_empty_root(void)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return -errno;
+    const char *dir = "/tmp";
+    if (mount("moat-sentry-root", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,nr_inodes=1,mode=0555") != 0)
+        return -errno;
+    if (chdir(dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0)
+        return -errno;
+    if (umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+        return -errno;
+    return 0;
+}
+
+/* Test-only (MOAT_TEST_SENTRY_OPENAT=PATH): after lockdown the sentry tries to open a host path,
+ * as a bug might. Confined, the seccomp filter kills it with a log line naming openat. */
+static void test_hook_openat(void)
+{
+    const char *path = getenv("MOAT_TEST_SENTRY_OPENAT");
+    if (!path)
+        return;
+    int fd = openat(AT_FDCWD, path, O_RDONLY);
+    klog("confine test hook: openat(%s) = %d (%s)", path, fd, fd < 0 ? strerror(errno) : "open");
+    _exit(fd < 0 ? 124 : 123);
+}
+
+int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
+{
+    (void)cfg;
+    const char *step = "snapshot";
+    int rc = 0;
+    host_snapshot(); /* what /proc/cpuinfo and /proc/meminfo show, while /proc is reachable */
+    proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (proc_fd_dir < 0) {
+        rc = -errno;
+        step = "opening /proc/self/fd";
+        goto fail;
+    }
+    step = "pivot_root into an empty root";
+    if ((rc = pivot_to_empty_root()) < 0)
+        goto fail;
+    /* Nothing else of the host (not the stubs either) may ptrace or read the sentry. */
+    step = "PR_SET_DUMPABLE";
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    step = "rlimits";
+    if ((rc = host_limit_resources(1 << 20)) < 0)
+        goto fail;
+    /* No capability is kept: the sentry ptraces and reads its stubs as their owner (same uid,
+     * dumpable stubs), which needs none. */
+    step = "dropping capabilities";
+    if ((rc = host_caps_limit(0)) < 0)
+        goto fail;
+    step = "the seccomp filter";
+    const char *audit = getenv("MOAT_CONFINE_AUDIT");
+    if ((rc = confine_sentry_seccomp(kernel->log_fd, audit && strcmp(audit, "1") == 0)) < 0)
+        goto fail;
+    test_hook_openat();
+    return 0;
+fail:
+    snprintf(err, errlen, "confine: %s: %s", step, strerror(-rc));
+    return -1;
+}

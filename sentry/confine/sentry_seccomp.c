@@ -1,0 +1,250 @@
+/* The sentry's seccomp allowlist (libseccomp). Everything not listed traps into a SIGSYS handler
+ * that logs the syscall's name and kills the sentry. No open/openat/execve/mount/bpf/... at all;
+ * the reason for every entry is in docs/security.md. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "abi/syscall_info.h"
+#include "platform/host_confine.h"
+#include "sentry/confine/confine.h"
+
+/* Syscalls allowed with any arguments: they act on the sentry's own memory, threads and fds. */
+static const char *const sentry_allowed[] = {
+    // clang-format off
+    /* fd I/O on host fds the sentry holds (gofer files, memfds, pipes, eventfds, sockets) */
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread64",
+    "pwrite64",
+    "preadv",
+    "pwritev",
+    "preadv2",
+    "pwritev2",
+    "lseek",
+    "close",
+    "close_range",
+    "dup",
+    "dup2",
+    "dup3",
+    "fcntl",
+    "fstat",
+    "newfstatat",
+    "statx",
+    "fstatfs",
+    "getdents64",
+    "ftruncate",
+    "fallocate",
+    "fsync",
+    "fdatasync",
+    "sendfile",
+    "splice",
+    "tee",
+    "copy_file_range",
+    "flock",
+    "readlinkat",
+    /* waiting */
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_pwait2",
+    "eventfd2",
+    "futex",
+    "futex_waitv",
+    "nanosleep",
+    "clock_nanosleep",
+    "sched_yield",
+    "restart_syscall",
+    "pause",
+    /* the sentry's own sockets: gofer channels, stub control sockets, the control socket */
+    "recvmsg",
+    "sendmsg",
+    "recvfrom",
+    "sendto",
+    "recvmmsg",
+    "sendmmsg",
+    "shutdown",
+    "getsockopt",
+    "setsockopt",
+    "getsockname",
+    "getpeername",
+    "accept4",
+    "accept",
+    /* memory of the sentry itself (mmap/mprotect: see the PROT_EXEC rules below) */
+    "munmap",
+    "mremap",
+    "madvise",
+    "brk",
+    "msync",
+    "mincore",
+    "membarrier",
+    "memfd_create",
+    /* threads, signals, time, identity */
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "set_tid_address",
+    "exit",
+    "exit_group",
+    "gettid",
+    "getpid",
+    "getppid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getgroups",
+    "getresuid",
+    "getresgid",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sigaltstack",
+    "rt_sigtimedwait",
+    "rt_sigpending",
+    "kill",
+    "tgkill",
+    "tkill",
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "time",
+    "getrandom",
+    "sched_getaffinity",
+    "sched_setaffinity",
+    "getrlimit",
+    "getrusage",
+    "uname",
+    "sysinfo",
+    "timerfd_create",
+    "timerfd_settime",
+    "timerfd_gettime",
+    /* the platform: stubs are the sentry's children in its pid namespace */
+    "process_vm_readv",
+    "process_vm_writev",
+    "wait4",
+    "waitid",
+    NULL,
+    // clang-format on
+};
+
+/* The ptrace requests of platform/ptrace (the pid namespace limits the targets to stubs). */
+static const long ptrace_requests[] = {
+    PTRACE_SEIZE,      PTRACE_INTERRUPT,   PTRACE_CONT,       PTRACE_SYSEMU,
+    PTRACE_GETREGS,    PTRACE_SETREGS,     PTRACE_GETFPREGS,  PTRACE_SETFPREGS,
+    PTRACE_GETREGSET,  PTRACE_SETREGSET,   PTRACE_GETSIGINFO, PTRACE_DETACH,
+    PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP,
+    PTRACE_KILL,       PTRACE_LISTEN};
+
+/* Terminal and fd ioctls the host-file driver forwards (sentry/fs/host/host_file.c). */
+static const long ioctl_cmds[] = {TCGETS,     TCSETS,   TCSETSW, TCSETSF, TIOCGWINSZ,
+                                  TIOCSWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX};
+
+static int log_fd = 2;
+
+static size_t append(char *buf, size_t at, size_t cap, const char *s)
+{
+    while (*s && at + 1 < cap)
+        buf[at++] = *s++;
+    return at;
+}
+
+/* SIGSYS from the filter: name the syscall on the log (async-signal-safe), then die of it. */
+static void on_sigsys(int sig, siginfo_t *si, void *uctx)
+{
+    (void)sig;
+    (void)uctx;
+    char line[160], num[24];
+    int nr = si->si_syscall;
+    const char *name = nr >= 0 ? abi_syscall_name((unsigned)nr) : NULL;
+    int i = (int)sizeof(num) - 1;
+    unsigned v = (unsigned)nr;
+    num[i] = 0;
+    do
+        num[--i] = (char)('0' + v % 10);
+    while ((v /= 10) && i > 0);
+    size_t n = append(line, 0, sizeof(line), "moat: sentry: seccomp violation: syscall ");
+    n = append(line, n, sizeof(line), name ? name : "?");
+    n = append(line, n, sizeof(line), " (");
+    n = append(line, n, sizeof(line), num + i);
+    n = append(line, n, sizeof(line), ") is not in the sentry's allowlist; killing the sentry\n");
+    ssize_t w = write(log_fd, line, n);
+    (void)w;
+    /* Default action, then the same syscall again: the kernel's forced SIGSYS kills the whole
+     * process even as pid 1 of its namespace (a self-sent signal would be ignored there). */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigaction(SIGSYS, &dfl, NULL);
+    syscall(nr, 0, 0, 0, 0, 0, 0);
+    _exit(159);
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int add_arg_rules(scmp_filter_ctx ctx)
+{
+    /* No executable memory (the sentry's code is all mapped at exec); unix socketpairs only (stub
+     * control sockets), and no socket(2) at all. */
+    int rc = host_seccomp_allow_noexec_memory(ctx);
+    /* Threads only (pthread_create): never a new process or namespace. glibc falls back from
+     * clone3, whose flags live in memory the filter cannot read. */
+    rc |=
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM | HOST_CLONE_NS_FLAGS,
+                                 CLONE_THREAD | CLONE_VM));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    /* prlimit64 only reads the sentry's own limits (pthread_getattr_np). */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, SCMP_A0(SCMP_CMP_EQ, 0),
+                           SCMP_A2(SCMP_CMP_EQ, 0));
+    if (rc)
+        return -EINVAL;
+    /* prctl: thread names only. */
+    static const long prctl_ops[] = {PR_SET_NAME, PR_GET_NAME};
+    if ((rc = host_seccomp_allow_arg_in(ctx, SCMP_SYS(prctl), 0, prctl_ops, COUNT(prctl_ops))) ||
+        (rc = host_seccomp_allow_arg_in(ctx, SCMP_SYS(ptrace), 0, ptrace_requests,
+                                        COUNT(ptrace_requests))))
+        return rc;
+    return host_seccomp_allow_arg_in(ctx, SCMP_SYS(ioctl), 1, ioctl_cmds, COUNT(ioctl_cmds));
+}
+
+int confine_sentry_seccomp(int fd, bool audit)
+{
+    log_fd = fd;
+    struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+    sigfillset(&sa.sa_mask);
+    if (sigaction(SIGSYS, &sa, NULL) != 0)
+        return -errno;
+    scmp_filter_ctx ctx = seccomp_init(audit ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
+    if (!ctx)
+        return -ENOMEM;
+    int rc = 0;
+    /* Every thread gets the filter (the handler logs violations; the kernel's audit log would
+     * also log every clone3 refusal, once per sentry thread). */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
+        rc = -EINVAL;
+    if (rc == 0)
+        rc = host_seccomp_allow_names(ctx, sentry_allowed);
+    if (rc == 0)
+        rc = add_arg_rules(ctx);
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return rc;
+    }
+    return host_seccomp_load(ctx);
+}
