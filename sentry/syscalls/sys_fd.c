@@ -57,12 +57,26 @@ long sys_dup2(struct task *t, int oldfd, int newfd)
 /* The status flags F_SETFL may change. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-static long fcntl_lock(struct task *t, struct file *f, int cmd, uaddr_t arg)
+static long fcntl_lock(struct task *t, int fd, struct file *f, int cmd, uaddr_t arg)
 {
     struct flock fl;
     if (copy_in(t, &fl, arg, sizeof(fl)) < 0)
         return -EFAULT;
+    struct flock req = fl;
     long rc = locks_fcntl(t, f, cmd, &fl);
+    if (rc == 0 && (cmd == F_SETLK || cmd == F_SETLKW) && req.l_type != F_UNLCK) {
+        /* Another thread closed fd meanwhile (while this one slept in F_SETLKW): that close
+         * dropped the process's locks on the file before this one was granted, so drop it too
+         * rather than leave a lock no close would release (Linux does the same). */
+        struct file *now = fd_get(t->files, fd);
+        if (now != f) {
+            req.l_type = F_UNLCK;
+            locks_fcntl(t, f, F_SETLK, &req);
+            rc = -EBADF;
+        }
+        if (now)
+            file_put(now);
+    }
     if (rc == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && copy_out(t, arg, &fl, sizeof(fl)) < 0)
         return -EFAULT;
     return rc;
@@ -108,7 +122,7 @@ long sys_fcntl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
-        rc = path_only ? -EBADF : fcntl_lock(t, f, (int)cmd, arg);
+        rc = path_only ? -EBADF : fcntl_lock(t, fd, f, (int)cmd, arg);
         break;
     case F_GETOWN:
         rc = f->owner;

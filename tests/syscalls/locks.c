@@ -2,8 +2,11 @@
  * starts, negative and zero lengths, splitting and merging seen through F_GETLK, release when any
  * fd of the file closes), OFD locks (a second open file is another owner; released with the
  * last fd), flock (sharing, conversion, dup, independence from fcntl locks), and blocking waits
- * interrupted by a signal (sent by a child: the only other process here). */
+ * interrupted by a signal (sent by a child: the only other process here); threads share the
+ * process's POSIX locks, and a lock granted to a thread whose fd another thread closed meanwhile
+ * is dropped (EBADF). */
 #include <limits.h>
+#include <pthread.h>
 
 #include "tests/syscalls/locks_common.h"
 
@@ -209,6 +212,58 @@ static void interrupted_waits(void)
     close(b);
 }
 
+/* Threads are one lock owner: another thread's request never conflicts with the process's locks,
+ * merges with them, and its close() drops them all. */
+static void *thread_shares_locks(void *arg)
+{
+    (void)arg;
+    int b = open("f", O_RDWR);
+    lk_show("thread F_GETLK F_WRLCK", b, F_GETLK, F_WRLCK, 0, 0, 0, "");
+    ct_result("thread F_SETLK F_WRLCK [5, 15)",
+              lk_fcntl(b, F_SETLK, F_WRLCK, SEEK_SET, 5, 10, NULL));
+    int c = open("f", O_RDWR);
+    lk_show("  probe", c, F_OFD_GETLK, F_WRLCK, 0, 0, getpid(), "self");
+    ct_result("thread closes its fd", close(b));
+    lk_show("  probe", c, F_OFD_GETLK, F_WRLCK, 0, 0, getpid(), "self");
+    close(c);
+    return NULL;
+}
+
+static int racing_fd;
+static int racing_started;
+
+static void *thread_waits_on_closed_fd(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&racing_started, 1, __ATOMIC_RELEASE);
+    ct_expect_errno("thread F_SETLKW, fd closed by another thread while it waits",
+                    lk_fcntl(racing_fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 0, NULL), EBADF);
+    return NULL;
+}
+
+static void threads(void)
+{
+    int a = open("f", O_RDWR);
+    ct_result("F_SETLK F_WRLCK [0, 10)", lk_fcntl(a, F_SETLK, F_WRLCK, SEEK_SET, 0, 10, NULL));
+    pthread_t th;
+    pthread_create(&th, NULL, thread_shares_locks, NULL);
+    pthread_join(th, NULL);
+
+    ct_result("F_OFD_SETLK F_WRLCK on a", lk_fcntl(a, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 0, NULL));
+    racing_fd = open("f", O_RDWR);
+    pthread_create(&th, NULL, thread_waits_on_closed_fd, NULL);
+    while (!__atomic_load_n(&racing_started, __ATOMIC_ACQUIRE))
+        lk_nap();
+    for (int i = 0; i < 20; i++)
+        lk_nap(); /* most likely asleep in F_SETLKW by now; EBADF either way */
+    ct_result("close the waiting thread's fd", close(racing_fd));
+    int rc = lk_fcntl(a, F_OFD_SETLK, F_UNLCK, SEEK_SET, 0, 0, NULL);
+    pthread_join(th, NULL); /* its line first, then this one */
+    ct_result("F_OFD_SETLK F_UNLCK on a", rc);
+    lk_show("  probe (nothing left locked)", a, F_OFD_GETLK, F_WRLCK, 0, 0, getpid(), "self");
+    close(a);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -220,6 +275,7 @@ int main(void)
     ofd_locks();
     flocks();
     interrupted_waits();
+    threads();
     ct_scratch_leave(&s);
     return 0;
 }

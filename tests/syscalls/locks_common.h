@@ -63,6 +63,7 @@ struct lk_queue {
 struct lk_shared {
     struct lk_queue to_parent, to_child;
     int stop_ticker;
+    int handled; /* signal handlers run (locks_fork's SA_RESTART case) */
 };
 static struct lk_shared *lk_sh;
 

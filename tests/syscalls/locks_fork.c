@@ -2,7 +2,8 @@
  * F_GETLK (with the parent's pid) and conflicts with it, does not inherit it, and loses its own
  * locks when it exits or closes any fd of the file; flock and OFD locks belong to the open file,
  * which fork and dup share; F_SETLKW sleeps until the lock is released; a cycle of two processes
- * waiting for each other's POSIX locks gives one of them EDEADLK; a signal interrupts a wait. */
+ * waiting for each other's POSIX locks gives one of them EDEADLK; a signal interrupts a wait,
+ * unless its handler has SA_RESTART. */
 #include <sys/wait.h>
 
 #include "tests/syscalls/locks_common.h"
@@ -203,6 +204,44 @@ static void interrupted(void)
     close(fd);
 }
 
+/* With SA_RESTART, signals do not end the wait: the child's F_SETLKW runs their handler and goes
+ * back to sleep until the parent unlocks. */
+static void on_restart_signal(int sig)
+{
+    (void)sig;
+    __atomic_add_fetch(&lk_sh->handled, 1, __ATOMIC_RELEASE);
+}
+
+static int handled_three(void *arg)
+{
+    (void)arg;
+    return __atomic_load_n(&lk_sh->handled, __ATOMIC_ACQUIRE) >= 3;
+}
+
+static void restarted(void)
+{
+    int fd = open("f", O_RDWR);
+    ct_result("parent F_WRLCK", lk_fcntl(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0, NULL));
+    struct sigaction sa = {.sa_handler = on_restart_signal, .sa_flags = SA_RESTART};
+    sigaction(SIGUSR1, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int own = open("f", O_RDWR);
+        ct_result("child F_SETLKW (SA_RESTART)",
+                  lk_fcntl(own, F_SETLKW, F_RDLCK, SEEK_SET, 0, 0, NULL));
+        ct_check("  handlers ran meanwhile",
+                 __atomic_load_n(&lk_sh->handled, __ATOMIC_ACQUIRE) >= 3);
+        close(own);
+        child_done();
+    }
+    lk_signal_until(pid, handled_three, NULL);
+    int rc = lk_fcntl(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0, NULL);
+    reap(pid, "child exited"); /* the child's lines first */
+    ct_result("parent unlocked", rc);
+    signal(SIGUSR1, SIG_IGN);
+    close(fd);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -214,6 +253,7 @@ int main(void)
     deadlock();
     open_file_locks();
     interrupted();
+    restarted();
     ct_scratch_leave(&s);
     return 0;
 }
