@@ -30,8 +30,16 @@
 
 struct conn {
     int fd;
-    pid_t exec_pid; /* the exec'd process this connection waits for, or 0 */
+    pid_t exec_pid;      /* the exec'd process this connection waits for, or 0 */
+    uint64_t exec_token; /* and its token: the pid alone may be reused once it has exited */
 };
+
+/* The exit hook's argument of an exec'd process: freed once the hook has run. */
+struct exec_hook {
+    int fd;
+    uint64_t token;
+};
+static uint64_t next_token = 1;
 
 static struct conn conns[MAX_CONNS];
 static int nconns;
@@ -123,9 +131,20 @@ static bool kill_one(struct task *t, void *arg)
     return true;
 }
 
+static void exec_exit_hook(struct thread_group *tg, int status, void *arg);
+
+/* Whether t is still the exec'd process that got `token` (its hook has not run). tasks_lock held:
+ * the hook runs, and its argument is freed, under it. */
+static bool is_exec_locked(struct task *t, uint64_t token)
+{
+    return t->tg->exit_hook == exec_exit_hook &&
+           ((struct exec_hook *)t->tg->exit_hook_arg)->token == token;
+}
+
 /* Signals from the runtime. SIGKILL and SIGSTOP always work; others follow the protection of
- * pid 1 like any signal from outside a pid namespace (no handler: nothing happens). */
-static long runtime_kill(pid_t pid, int sig, bool all)
+ * pid 1 like any signal from outside a pid namespace (no handler: nothing happens). A non-zero
+ * token limits the signal to the exec'd process that has it. */
+static long runtime_kill(pid_t pid, int sig, bool all, uint64_t token)
 {
     if (sig < 1 || sig > KSIG_MAX)
         return -EINVAL;
@@ -142,6 +161,8 @@ static long runtime_kill(pid_t pid, int sig, bool all)
             pthread_mutex_lock(&kernel->tasks_lock);
             if (target)
                 task_put(target); /* the pid table still holds it while we hold the lock */
+            if (target && token && !is_exec_locked(target, token))
+                target = NULL;
         }
         rc = target ? signal_send_locked(target, sig, NULL, true, k.force || pid != 1) : -ESRCH;
     }
@@ -153,12 +174,13 @@ static long runtime_kill(pid_t pid, int sig, bool all)
 static void exec_exit_hook(struct thread_group *tg, int status, void *arg)
 {
     (void)tg;
-    int fd = (int)(intptr_t)arg;
+    struct exec_hook *h = arg;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "op", json_object_new_string("exit"));
     json_object_object_add(o, "status", json_object_new_int(status));
-    send_json(fd, o);
-    close(fd);
+    send_json(h->fd, o);
+    close(h->fd);
+    free(h);
 }
 
 static char **strv_from_json(json_object *a)
@@ -211,7 +233,8 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
             : "/";
     uid_t uid = (uid_t)get_int(req, "uid", 0);
     gid_t gid = (gid_t)get_int(req, "gid", 0);
-    int hook_fd = dup(c->fd);
+    struct exec_hook *hook = malloc(sizeof(*hook));
+    int hook_fd = hook ? dup(c->fd) : -1;
     struct spawn_args a = {
         .argv = argv,
         .envp = envp,
@@ -227,7 +250,7 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
         .umask = (unsigned int)get_int(req, "umask", 022) & 0777,
         .stdio_fds = {fds[0], fds[1], fds[2]},
         .exit_hook = exec_exit_hook,
-        .exit_hook_arg = (void *)(intptr_t)hook_fd,
+        .exit_hook_arg = hook,
     };
     if (json_object_object_get_ex(req, "groups", &v) && json_object_is_type(v, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(v) && a.creds.ngroups < CREDS_MAX_GROUPS;
@@ -236,14 +259,18 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
                 (gid_t)json_object_get_int64(json_object_array_get_idx(v, i));
     }
     char err[256];
+    if (hook)
+        *hook = (struct exec_hook){hook_fd, next_token++};
     long pid = hook_fd < 0 ? -EMFILE : task_spawn(kernel, &a, err, sizeof(err));
     if (pid < 0) {
         if (hook_fd >= 0)
             close(hook_fd);
+        free(hook);
         reply_error(c->fd, "exec: %s", hook_fd < 0 ? strerror(EMFILE) : err);
         goto out;
     }
     c->exec_pid = (pid_t)pid;
+    c->exec_token = hook->token;
     json_object *o = ok_reply();
     json_object_object_add(o, "pid", json_object_new_int((int)pid));
     send_json(c->fd, o);
@@ -321,7 +348,8 @@ static bool handle_message(struct conn *c)
         json_object *v;
         bool all = json_object_object_get_ex(req, "all", &v) && json_object_get_boolean(v);
         pid_t pid = strcmp(op, "signal") == 0 ? c->exec_pid : (pid_t)get_int(req, "pid", 0);
-        long rc = runtime_kill(pid, (int)get_int(req, "signal", SIGTERM), all);
+        long rc = runtime_kill(pid, (int)get_int(req, "signal", SIGTERM), all,
+                               strcmp(op, "signal") == 0 ? c->exec_token : 0);
         if (rc < 0)
             reply_error(c->fd, "kill: %s", strerror((int)-rc));
         else if (strcmp(op, "kill") == 0)
@@ -348,7 +376,7 @@ static void drop_conn(int i)
 {
     /* A `moat exec` that went away (killed) takes its process with it. */
     if (conns[i].exec_pid)
-        runtime_kill(conns[i].exec_pid, SIGKILL, false);
+        runtime_kill(conns[i].exec_pid, SIGKILL, false, conns[i].exec_token);
     close(conns[i].fd);
     conns[i] = conns[--nconns];
 }
@@ -395,7 +423,7 @@ int control_serve(int listen_fd, bool wait_for_start, char *err, size_t errlen)
             if (p[1].revents & POLLIN) {
                 int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
                 if (fd >= 0 && nconns < MAX_CONNS)
-                    conns[nconns++] = (struct conn){fd, 0};
+                    conns[nconns++] = (struct conn){fd, 0, 0};
                 else if (fd >= 0)
                     close(fd);
             }

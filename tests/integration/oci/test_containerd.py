@@ -97,6 +97,10 @@ def scenarios(d, tmp):
                          "echo from exec; exit 4")
     check(rc == 4 and "from exec" in out, "ctr task exec: output and exit code",
           f"rc={rc} {out!r} {err}")
+    rc, out = ctr_with_tty(d, ["task", "exec", "-t", "--exec-id", "e2", "trap", "sh", "-c",
+                               "test -t 1 && echo exec-tty; exit 5"])
+    check(rc == 5 and "exec-tty" in out, "ctr task exec -t: a terminal, and the exit code",
+          f"rc={rc} {out!r}")
     rc, out, err = d.ctr("task", "ps", "trap")
     check(rc == 0 and len(out.strip().splitlines()) >= 2, "ctr task ps lists processes",
           out + err)
