@@ -443,6 +443,69 @@ static int parse_mounts(struct ctx *c, json_object *a, const char *bundle, struc
     return 0;
 }
 
+/* A signed integer field (-1 is "no limit" in the spec's resources). */
+static int int_field(struct ctx *c, json_object *o, const char *path, const char *key, int64_t *out)
+{
+    json_object *v;
+    if (field(c, o, path, key, json_type_int, false, &v) < 0)
+        return -1;
+    if (v)
+        *out = json_object_get_int64(v);
+    return 0;
+}
+
+/* linux.resources: the limits the sandbox's cgroup (on the host: sentry, gofer, stubs) gets. */
+static int parse_resources(struct ctx *c, json_object *r, struct oci_config *cfg)
+{
+    static const char *const known[] = {"devices",        "memory",  "cpu",  "pids",    "blockIO",
+                                        "hugepageLimits", "network", "rdma", "unified", NULL};
+    static const char *const mem_known[] = {"limit",
+                                            "reservation",
+                                            "swap",
+                                            "kernel",
+                                            "kernelTCP",
+                                            "swappiness",
+                                            "disableOOMKiller",
+                                            "useHierarchy",
+                                            "checkBeforeUpdate",
+                                            NULL};
+    static const char *const cpu_known[] = {
+        "shares",         "quota", "burst", "period", "realtimeRuntime",
+        "realtimePeriod", "cpus",  "mems",  "idle",   NULL};
+    static const char *const pids_known[] = {"limit", NULL};
+    json_object *m, *cpu, *p;
+    if (check_keys(c, r, "linux.resources", known) < 0 ||
+        field(c, r, "linux.resources", "memory", json_type_object, false, &m) < 0 ||
+        field(c, r, "linux.resources", "cpu", json_type_object, false, &cpu) < 0 ||
+        field(c, r, "linux.resources", "pids", json_type_object, false, &p) < 0)
+        return -1;
+    int64_t limit = 0, quota = 0, period = 100000, pids = 0;
+    if (m && (check_keys(c, m, "linux.resources.memory", mem_known) < 0 ||
+              int_field(c, m, "linux.resources.memory", "limit", &limit) < 0))
+        return -1;
+    if (limit > 0)
+        cfg->memory_limit = (uint64_t)limit;
+    if (cpu && (check_keys(c, cpu, "linux.resources.cpu", cpu_known) < 0 ||
+                int_field(c, cpu, "linux.resources.cpu", "quota", &quota) < 0 ||
+                int_field(c, cpu, "linux.resources.cpu", "period", &period) < 0))
+        return -1;
+    if (quota > 0 && period > 0)
+        cfg->cpus = (double)quota / (double)period;
+    if (p && (check_keys(c, p, "linux.resources.pids", pids_known) < 0 ||
+              int_field(c, p, "linux.resources.pids", "limit", &pids) < 0))
+        return -1;
+    if (pids > 0)
+        cfg->pids_limit = pids;
+    json_object *v;
+    if (cpu && json_object_object_get_ex(cpu, "shares", &v))
+        warn(c, "linux.resources.cpu.shares", "not applied (only quota/period are)");
+    if (cfg->memory_limit || cfg->cpus > 0 || cfg->pids_limit)
+        warn(c, "linux.resources",
+             "memory, cpu and pids limits are not applied yet (the "
+             "sandbox's cgroup comes with the confinement work)");
+    return 0;
+}
+
 static int parse_linux(struct ctx *c, json_object *l, struct oci_config *cfg, bool *uts)
 {
     static const char *const known[] = {"namespaces",  "uidMappings",       "gidMappings",
@@ -497,14 +560,9 @@ static int parse_linux(struct ctx *c, json_object *l, struct oci_config *cfg, bo
         warn(c, "linux.uidMappings",
              "user namespace mappings are not applied (the sandbox's "
              "ids are its own)");
-    if (json_object_object_get_ex(l, "resources", &v) && json_object_object_length(v) > 0) {
-        json_object *r;
-        bool limits = json_object_object_get_ex(v, "memory", &r) ||
-                      json_object_object_get_ex(v, "cpu", &r) ||
-                      json_object_object_get_ex(v, "pids", &r);
-        if (limits)
-            warn(c, "linux.resources", "cgroup limits are not applied yet");
-    }
+    if (field(c, l, "linux", "resources", json_type_object, false, &v) < 0 ||
+        (v && parse_resources(c, v, cfg) < 0))
+        return -1;
     if (json_object_object_get_ex(l, "sysctl", &v) && json_object_object_length(v) > 0)
         warn(c, "linux.sysctl", "not supported; ignored");
     if (json_object_object_get_ex(l, "seccomp", &v))

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "tools/moat/cli.h"
@@ -47,6 +48,10 @@ struct oci_config {
     enum sandbox_net net;
     const char *netns_path;
     char *annotations; /* JSON text or NULL */
+    /* linux.resources for the sandbox's cgroup (0: no limit). */
+    uint64_t memory_limit;
+    int64_t pids_limit;
+    double cpus; /* quota / period */
 };
 
 /* Loads BUNDLE/config.json. Warnings go to the log. */

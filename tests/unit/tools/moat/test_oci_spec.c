@@ -222,3 +222,29 @@ Test(oci_spec, process_json_for_exec)
     free(p.env);
     json_object_put(j);
 }
+
+Test(oci_spec, resources_become_sandbox_limits)
+{
+    struct oci_config c;
+    struct moat_err e = {0};
+    cr_assert_eq(
+        load(PROC(""),
+             "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+             "\"memory\":{\"limit\":67108864},\"cpu\":{\"quota\":50000,\"period\":100000,"
+             "\"shares\":512},\"pids\":{\"limit\":64}}}",
+             &c, &e),
+        0, "%s", e.msg);
+    cr_assert_eq(c.memory_limit, 64u << 20);
+    cr_assert_float_eq(c.cpus, 0.5, 1e-9);
+    cr_assert_eq(c.pids_limit, 64);
+    oci_config_free(&c);
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"resources\":{\"memory\":{\"limitt\":1}}}", &c, &e),
+                 0);
+    cr_assert(strstr(e.msg, "\"linux.resources.memory.limitt\"") != NULL, "%s", e.msg);
+    oci_config_free(&c);
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"resources\":{\"pids\":{\"limit\":\"64\"}}}", &c, &e),
+                 0);
+    cr_assert(strstr(e.msg, "\"linux.resources.pids.limit\" must be an integer") != NULL, "%s",
+              e.msg);
+    oci_config_free(&c);
+}
