@@ -93,6 +93,13 @@ def lifecycle(m, tmp):
 
     rc, out, err = m.run("exec", "c1", "sh", "-c", "echo exec says hi; exit 5")
     check(rc == 5 and out == "exec says hi\n", "exec CMD: output and exit status", f"{rc} {out} {err}")
+    rc, out, err = m.run("exec", "-e", "Y=7", "--cwd", "/tmp", "-u", "1234:55", "c1", "sh", "-c",
+                         "echo $Y $(pwd) $(id -u) $(id -g)")
+    check(rc == 0 and out == "7 /tmp 1234 55\n", "exec -e, --cwd and -u", f"{rc} {out!r} {err}")
+    rc, out, err = m.run("events", "--stats", "c1")
+    ev = json.loads(out) if rc == 0 else {}
+    check(ev.get("type") == "stats" and ev.get("data", {}).get("pids", {}).get("current", 0) >= 1,
+          "events --stats prints a stats event", out + err)
     proc = read_config(bundle)["process"]
     proc["args"] = ["sh", "-c", "echo from process.json $X; id -u"]
     proc["env"] = proc["env"] + ["X=42"]
@@ -300,9 +307,22 @@ def errors(m, tmp, bundle):
     rc, out, err = m.run("--version")
     check(rc == 0 and "spec: 1.0" in out, "--version names the spec", out)
     # Global options after the subcommand, as runc accepts them.
-    rc, out, err = subprocess.run([m.moat, "state", "--root", m.root, "x"], capture_output=True,
-                                  text=True).returncode, "", ""
-    check(rc != 0, "global options are accepted after the subcommand")
+    with open(os.devnull, "w") as null:
+        m.run("create", "--bundle", bundle, "late", stdout=null)
+    p = subprocess.run([m.moat, "state", "late", "--root", m.root], capture_output=True, text=True)
+    check(p.returncode == 0 and json.loads(p.stdout)["status"] == "created",
+          "global options are accepted after the subcommand", p.stderr)
+    rc, out, err = m.run("list", "-q")
+    check(rc == 0 and out.split() == ["late"], "list -q prints the ids", out + err)
+    log = os.path.join(tmp, "log.txt")
+    rc, _, err = m.run("start", "nope", glob=("--log", log))
+    text = open(log).read() if os.path.exists(log) else ""
+    check(rc != 0 and "level=error" in text and 'msg="start: container' in text,
+          "--log in the text format (logrus's)", text)
+    rc, _, err = m.run("spec", "--bundle", bundle)
+    check(rc != 0 and "exists" in err, "spec does not overwrite a config.json", err)
+    rc, _, err = m.run("delete", "late")
+    check(rc == 0, "delete of the created container", err)
 
 
 def main():
