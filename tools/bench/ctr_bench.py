@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ctrd_lab import Containerd, Leftovers, build_image, unmount_under  # noqa: E402
+from ctrd_lab import Containerd, build_image, unmount_under  # noqa: E402
 
 TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -61,7 +61,6 @@ def main():
     ap.add_argument("--out", default=os.path.join(TOP, "docs", "benchmarks-containerd.md"))
     o = ap.parse_args()
     moat = os.path.abspath(o.moat)
-    leftovers = Leftovers()
     tmp = tempfile.mkdtemp(prefix="moat-ctr-bench-")
     d = None
     results, errors = {}, {}
@@ -91,7 +90,8 @@ def main():
         if d:
             d.stop()
         unmount_under(tmp)
-        leftovers.remove()
+        if d:
+            d.remove_outside()
         shutil.rmtree(tmp, ignore_errors=True)
     write_report(o.out, rts, results, errors, o.reps)
 

@@ -1,8 +1,10 @@
 """A private containerd for tests and benchmarks: an OCI image built offline from busybox-static
 (no registry), and a containerd with its own config, root, state and socket in a temp dir (CRI
-disabled), stopped with its shims by pid. containerd 1.6 still writes a little under
-/run/containerd and /tmp (pty*, runc-process*): `Leftovers` removes what appeared."""
-import glob
+disabled), stopped with its shims by pid. What containerd 1.6 would put in /tmp (pty*,
+runc-process*: the shims' TMPDIR) and ctr's fifos go to the temp dir too; only the shims'
+sockets must live in /run/containerd/s: `Containerd.remove_outside()` removes exactly ours
+(their names are a hash of our address, namespace and container id), so runs in parallel (other
+worktrees) never touch each other's files."""
 import hashlib
 import io
 import json
@@ -98,10 +100,16 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [debug]
   address = "{tmp}/debug.sock"
 """)
+        self.fifo_dir = os.path.join(tmp, "fifo")
+        tmpdir = os.path.join(tmp, "tmpdir")
+        os.makedirs(tmpdir)
+        self.ids = set()
+        self.run_dirs = [d for d in ("/run/containerd", "/run/containerd/s",
+                                     "/run/containerd/fifo") if not os.path.exists(d)]
         self.log = open(os.path.join(tmp, "containerd.log"), "w")
         self.proc = subprocess.Popen(["containerd", "--config", cfg], stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, env={**os.environ, "TMPDIR": tmpdir})
         end = time.monotonic() + 30
         while time.monotonic() < end and self.ctr("version")[0] != 0:
             time.sleep(0.2)
@@ -116,8 +124,33 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         """ctr run through the runc shim with `runtime` (default: moat) as its runc binary."""
         runtime = runtime or self.moat
         root = self.runc_root + "-" + os.path.basename(runtime)
+        self.ids.add(cid)
         return ["run", "--runtime", "io.containerd.runc.v2", "--runc-binary", runtime,
-                "--runc-root", root, *extra, IMAGE, cid, *cmd]
+                "--runc-root", root, "--fifo-dir", self.fifo_dir, *extra, IMAGE, cid, *cmd]
+
+    def exec_args(self, cid, exec_id, *cmd, extra=()):
+        return ["task", "exec", "--fifo-dir", self.fifo_dir, "--exec-id", exec_id, *extra, cid,
+                *cmd]
+
+    def outside_files(self):
+        """Our shims' sockets that exist in /run/containerd/s."""
+        paths = []
+        for cid in self.ids:
+            h = hashlib.sha256(os.path.join(self.sock, self.ns, cid).encode()).hexdigest()
+            paths += [p for p in (f"/run/containerd/s/{h}", f"/run/containerd/s/{h}.sock")
+                      if os.path.lexists(p)]
+        return paths
+
+    def remove_outside(self):
+        """After stop(): our shims' sockets in /run/containerd/s, and the directories there that
+        this run created if they are empty now (another run may be using them)."""
+        for path in self.outside_files():
+            os.unlink(path)
+        for d in sorted(self.run_dirs, key=len, reverse=True):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
     def shims(self):
         """The shims of this containerd: processes whose command line names our socket."""
@@ -150,26 +183,6 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 pass
         self.log.close()
         return shims
-
-
-class Leftovers:
-    """What containerd and its shims create outside the temp dir, removed at the end."""
-
-    def __init__(self):
-        self.before = self.snapshot()
-
-    @staticmethod
-    def snapshot():
-        return (set(glob.glob("/tmp/pty*") + glob.glob("/tmp/runc-process*")) |
-                set(glob.glob("/run/containerd/*/*")) | set(glob.glob("/run/containerd/*")) |
-                set(glob.glob("/run/containerd")))
-
-    def remove(self):
-        for p in sorted(self.snapshot() - self.before, key=len, reverse=True):
-            if os.path.isdir(p):
-                shutil.rmtree(p, ignore_errors=True)
-            elif os.path.lexists(p):
-                os.unlink(p)
 
 
 def unmount_under(path):

@@ -3,7 +3,9 @@
 socket in a temp dir, CRI disabled), an OCI image built here from busybox-static (no registry),
 and `ctr run --runtime io.containerd.runc.v2 --runc-binary <moat>`: output, exit codes 0/3/137,
 a tty, exec, ps, kill with a trapping shell, delete --force, a failing create showing moat's
-message. Stops containerd and its shims by pid and removes everything it created."""
+message. Stops containerd and its shims by pid and removes everything it created: the shims'
+TMPDIR and ctr's fifos are in the temp dir; in /run/containerd only our own shims' sockets (known
+by name) and the directories this run made, if empty, so parallel runs never collide."""
 import argparse
 import os
 import pty
@@ -18,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "bench"))
-from ctrd_lab import IMAGE, Containerd, Leftovers, build_image, unmount_under  # noqa: E402
+from ctrd_lab import IMAGE, Containerd, build_image, unmount_under  # noqa: E402
 from oci_bundle import Checks, pid_alive  # noqa: E402
 
 C = Checks()
@@ -93,12 +95,13 @@ def scenarios(d, tmp):
                                      "while true; do sleep 0.1; done", extra=["-d"]))
     check(rc == 0, "ctr run -d", err)
     wait_running(d, "trap")
-    rc, out, err = d.ctr("task", "exec", "--exec-id", "e1", "trap", "sh", "-c",
-                         "echo from exec; exit 4")
+    check(d.outside_files(), "a running shim's socket is where ctrd_lab looks for it",
+          str(os.listdir("/run/containerd/s")))
+    rc, out, err = d.ctr(*d.exec_args("trap", "e1", "sh", "-c", "echo from exec; exit 4"))
     check(rc == 4 and "from exec" in out, "ctr task exec: output and exit code",
           f"rc={rc} {out!r} {err}")
-    rc, out = ctr_with_tty(d, ["task", "exec", "-t", "--exec-id", "e2", "trap", "sh", "-c",
-                               "test -t 1 && echo exec-tty; exit 5"])
+    rc, out = ctr_with_tty(d, d.exec_args("trap", "e2", "sh", "-c",
+                                          "test -t 1 && echo exec-tty; exit 5", extra=["-t"]))
     check(rc == 5 and "exec-tty" in out, "ctr task exec -t: a terminal, and the exit code",
           f"rc={rc} {out!r}")
     rc, out, err = d.ctr("task", "ps", "trap")
@@ -156,7 +159,6 @@ def main():
         print("containerd is not installed (tools/setup.sh installs it)", file=sys.stderr)
         sys.exit(1)
     moat = os.path.abspath(o.moat)
-    leftovers = Leftovers()
     tmp = tempfile.mkdtemp(prefix="moat-ctrd-")
     d = None
     try:
@@ -172,7 +174,10 @@ def main():
         left = unmount_under(tmp)
         check(not left, "no mount is left under the temp dir (the shims unmounted the rootfs)",
               str(left))
-        leftovers.remove()
+        if d:
+            d.remove_outside()
+            check(not d.outside_files(), "no shim socket of ours is left in /run/containerd/s",
+                  str(d.outside_files()))
         shutil.rmtree(tmp, ignore_errors=True)
     C.finish()
 
