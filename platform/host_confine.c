@@ -3,6 +3,7 @@
 #include "platform/host_confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,6 +19,17 @@ bool host_confine_disabled(void)
 {
     const char *v = getenv("MOAT_DEBUG_NO_CONFINE");
     return v && strcmp(v, "1") == 0;
+}
+
+int host_write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int rc = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+    close(fd);
+    return rc;
 }
 
 int host_caps_limit(uint64_t keep)

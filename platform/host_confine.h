@@ -12,6 +12,9 @@
  * For debugging moat only (docs/security.md); never set by moat itself. */
 bool host_confine_disabled(void);
 
+/* Writes text to an existing file (uid_map, cgroup controls): 0 or -errno. */
+int host_write_file(const char *path, const char *text);
+
 /* Keeps only the capabilities in `keep` (a mask of 1 << CAP_X) in the bounding, permitted,
  * effective and inheritable sets and clears the ambient set. 0 or -errno. */
 int host_caps_limit(uint64_t keep);

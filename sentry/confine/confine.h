@@ -6,11 +6,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct boot_config;
 
-/* Closes stray fds, enters new user, mount, pid, ipc, uts and network namespaces and forks: the
+/* Closes stray fds, enters new user, mount, pid, ipc and uts namespaces and forks: the
  * caller's process stays outside as a confined relay that exits with the sentry's status; the
  * sentry continues, as pid 1 of its pid namespace, in the child. Returns 0 in the child, -1 with
  * a message in err on failure (nothing was forked then). */
@@ -27,5 +28,9 @@ long confine_fd_name(int fd, char *buf, size_t len);
 /* The sentry's seccomp filter (sentry/confine/sentry_seccomp.c); `audit` logs instead of
  * killing (MOAT_CONFINE_AUDIT=1, to find a missing syscall). 0 or -errno. */
 int confine_sentry_seccomp(int log_fd, bool audit);
+
+/* The sentry's host rlimits as the CLI set them (what the sandbox's init inherits): lockdown
+ * changes the sentry's own (core 0, nofile), so they are recorded before. */
+void confine_initial_rlimit(int resource, struct rlimit *rl);
 
 #endif

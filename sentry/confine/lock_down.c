@@ -3,11 +3,13 @@
  * proves a confined sentry cannot open a host file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,6 +20,16 @@
 #include "sentry/kernel/kernel.h"
 
 static int proc_fd_dir = -1;
+static struct rlimit initial_rlimits[RLIM_NLIMITS];
+static bool rlimits_recorded;
+
+void confine_initial_rlimit(int resource, struct rlimit *rl)
+{
+    if (rlimits_recorded && resource >= 0 && resource < RLIM_NLIMITS)
+        *rl = initial_rlimits[resource];
+    else
+        getrlimit(resource, rl);
+}
 
 long confine_fd_name(int fd, char *buf, size_t len)
 {
@@ -70,7 +82,10 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
     (void)cfg;
     const char *step = "snapshot";
     int rc = 0;
-    host_snapshot(); /* what /proc/cpuinfo and /proc/meminfo show, while /proc is reachable */
+    const struct host_snapshot *snap = host_snapshot(); /* while /proc is reachable */
+    /* glibc's malloc reads /sys/devices/system/cpu/online the first time it would make more
+     * arenas than a few (many sentry threads): fix its limit now, as it would compute it. */
+    mallopt(M_ARENA_MAX, 8 * (snap->ncpus > 0 ? snap->ncpus : 1));
     proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (proc_fd_dir < 0) {
         rc = -errno;
@@ -87,6 +102,9 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
         goto fail;
     }
     step = "rlimits";
+    for (int r = 0; r < RLIM_NLIMITS; r++)
+        getrlimit(r, &initial_rlimits[r]);
+    rlimits_recorded = true;
     if ((rc = host_limit_resources(1 << 20)) < 0)
         goto fail;
     /* No capability is kept: the sentry ptraces and reads its stubs as their owner (same uid,

@@ -1,6 +1,7 @@
 /* The sentry's namespaces: new user (mapping only the CLI's own uid/gid), mount, pid, ipc, uts
- * and network namespaces; the sentry runs as pid 1 of its pid namespace (so a kill(-1) from a
- * compromised sentry reaches only its stubs) under a tiny relay that stays in the host's. */
+ * namespaces (the network one is the CLI's --network choice); the sentry runs as pid 1 of its pid
+ * namespace (so a kill(-1) from a compromised sentry reaches only its stubs) under a tiny relay
+ * that stays in the host's. */
 #include "sentry/confine/confine.h"
 
 #include <errno.h>
@@ -18,30 +19,19 @@
 #include "platform/host_confine.h"
 #include "sentry/boot_config.h"
 
-static int write_text(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = write(fd, text, strlen(text));
-    int rc = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
-    close(fd);
-    return rc;
-}
-
 /* The user namespace maps exactly one uid and gid: the CLI's, so host files and stubs keep the
  * same owner and the sentry may ptrace its stubs without any capability. */
 static int map_ids(uid_t uid, gid_t gid)
 {
     char map[64];
-    int rc = write_text("/proc/self/setgroups", "deny");
+    int rc = host_write_file("/proc/self/setgroups", "deny");
     if (rc < 0 && rc != -ENOENT)
         return rc;
     snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
-    if ((rc = write_text("/proc/self/uid_map", map)) < 0)
+    if ((rc = host_write_file("/proc/self/uid_map", map)) < 0)
         return rc;
     snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
-    return write_text("/proc/self/gid_map", map);
+    return host_write_file("/proc/self/gid_map", map);
 }
 
 /* The relay only waits: a seccomp filter of a handful of syscalls and no capabilities. */
@@ -101,8 +91,9 @@ int confine_namespaces(const struct boot_config *cfg, char *err, size_t errlen)
     }
     uid_t uid = geteuid();
     gid_t gid = getegid();
-    int flags =
-        CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+    /* Not the network namespace: the CLI already put the sentry in the one its --network mode
+     * chose; without socket(2) in the allowlist the sentry cannot use it yet anyway. */
+    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (unshare(flags) != 0) {
         snprintf(err, errlen, "confine: cannot create the sentry's namespaces: %s",
                  strerror(errno));

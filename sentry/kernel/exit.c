@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "sentry/confine/confine.h"
 #include "sentry/control.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pgrp.h"
@@ -36,7 +37,7 @@ struct thread_group *thread_group_new(pid_t tgid)
     waitq_init(&tg->child_wait);
     clock_gettime(CLOCK_MONOTONIC, &tg->start_time);
     for (int r = 0; r < RLIM_NLIMITS; r++)
-        getrlimit(r, &tg->rlimits[r]);
+        confine_initial_rlimit(r, &tg->rlimits[r]); /* the host's, before confinement */
     return tg;
 }
 
@@ -291,9 +292,9 @@ long kernel_wait(struct task *t, int idtype, pid_t id, int options, struct wait_
                 continue;
             candidates = true;
             if ((options & WEXITED) && c->zombie) {
-                res->why = WIFSIGNALED(c->group_exit_status) ? 
-                               (WCOREDUMP(c->group_exit_status) ? CLD_DUMPED : CLD_KILLED)
-                                                             : CLD_EXITED;
+                res->why = WIFSIGNALED(c->group_exit_status)
+                               ? (WCOREDUMP(c->group_exit_status) ? CLD_DUMPED : CLD_KILLED)
+                               : CLD_EXITED;
                 res->status = c->group_exit_status;
                 found = c;
                 break;

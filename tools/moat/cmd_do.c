@@ -34,6 +34,7 @@ struct do_opts {
     size_t nenv;
     struct sandbox_mount binds[SANDBOX_MAX_MOUNTS - 1];
     int nbinds;
+    struct cgroup_limits limits;
 };
 
 static void usage(FILE *out)
@@ -50,6 +51,8 @@ static void usage(FILE *out)
         "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
         "  --hostname NAME         the sandbox's hostname (default moat)\n"
         "  --network host|none     none: a fresh network namespace, loopback only\n"
+        "  --memory SIZE, --pids-limit N, --cpus X  the sandbox's cgroup limits (host memory\n"
+        "                          with K/M/G suffix, host tasks, CPUs)\n"
         "  --debug                 the sentry's debug log\n"
         "without CMD, runs: %s %s \"%s\"\n",
         default_command[0], default_command[1], default_command[2]);
@@ -106,12 +109,38 @@ static int add_bind(struct do_opts *o, const char *spec, struct moat_err *e)
     return 0;
 }
 
+/* --memory, --pids-limit, --cpus (=VALUE or VALUE next): 1 if taken, 0 if not a limit option,
+ * -1 with e set if its value is bad. */
+static int parse_limit(struct do_opts *o, const char *a, const char *next, int *i,
+                       struct moat_err *e)
+{
+    static const char *const names[] = {"--memory", "--pids-limit", "--cpus"};
+    for (int k = 0; k < 3; k++) {
+        size_t n = strlen(names[k]);
+        if (strncmp(a, names[k], n) != 0 || (a[n] != '=' && (a[n] != 0 || !next)))
+            continue;
+        const char *v = a[n] == '=' ? a + n + 1 : next;
+        if (a[n] == 0)
+            (*i)++;
+        char *end = NULL;
+        bool ok = k == 0   ? cgroup_parse_size(v, &o->limits.memory_bytes) == 0
+                  : k == 1 ? (o->limits.pids = strtoll(v, &end, 10)) > 0 && !*end
+                           : (o->limits.cpus = strtod(v, &end)) > 0 && !*end;
+        if (!ok)
+            return moat_fail(e, 0, "%s takes a positive %s, not \"%s\"", names[k],
+                             k == 0 ? "size" : "number", v);
+        return 1;
+    }
+    return 0;
+}
+
 static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, struct moat_err *e)
 {
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        int limit;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -158,6 +187,9 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
             o->hostname = argv[++i];
         } else if (strcmp(a, "--debug") == 0) {
             o->debug = true;
+        } else if ((limit = parse_limit(o, a, next, &i, e)) != 0) {
+            if (limit < 0)
+                return -1;
         } else if (strncmp(a, "--network", 9) == 0 && (a[9] == '=' || (a[9] == 0 && next))) {
             o->network = a[9] == '=' ? a + 10 : argv[++i];
             if (strcmp(o->network, "host") != 0 && strcmp(o->network, "none") != 0)
@@ -221,6 +253,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     spec.log_fd = log_fd;
     spec.debug = o.debug;
     spec.net = o.network && strcmp(o.network, "none") == 0 ? SANDBOX_NET_NONE : SANDBOX_NET_HOST;
+    spec.limits = o.limits;
     /* The host's root, read-only under the overlay (or written through with --overlay=none). */
     spec.mounts[spec.nmounts++] = (struct sandbox_mount){"/", "/", o.overlay};
     for (int i = 0; i < o.nbinds; i++)

@@ -120,6 +120,7 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
             continue;
         int rc = sandbox_exit_status(status);
         sandbox_stop_gofer(sb.gofer);
+        cgroup_destroy(&sb.cg);
         record_exit(dirfd, rc);
         _exit(rc);
     }

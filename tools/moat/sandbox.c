@@ -111,6 +111,9 @@ static int sentry_child_setup(const struct sandbox_spec *s)
     return enter_netns(s);
 }
 
+/* The cgroup the next spawned children join before they exec (sandbox_start sets it). */
+static const struct moat_cgroup *joining;
+
 /* Re-executes moat with args. The child's 0/1/2 become stdio[]; of the other fds only those in
  * `keep` (-1 terminated) stay open. */
 static pid_t spawn_self(const char *const *args, const int *keep, const int stdio[3],
@@ -139,6 +142,8 @@ static pid_t spawn_self(const char *const *args, const int *keep, const int stdi
         else
             close(fd);
     }
+    if (joining && cgroup_join(joining) < 0)
+        _exit(125);
     if (sentry_spec && sentry_child_setup(sentry_spec) < 0)
         _exit(125);
     execv(MOAT_SELF_EXE, (char *const *)args);
@@ -211,7 +216,21 @@ static int start_sentry(const struct sandbox_spec *s, int sentry_end, pid_t *pid
     return 0;
 }
 
+static int start_processes(const struct sandbox_spec *s, struct sandbox *sb, struct moat_err *e);
+
 int sandbox_start(const struct sandbox_spec *s, struct sandbox *sb, struct moat_err *e)
+{
+    if (cgroup_create(&s->limits, &sb->cg, e) < 0)
+        return -1;
+    joining = &sb->cg;
+    int rc = start_processes(s, sb, e);
+    joining = NULL;
+    if (rc < 0)
+        cgroup_destroy(&sb->cg);
+    return rc;
+}
+
+static int start_processes(const struct sandbox_spec *s, struct sandbox *sb, struct moat_err *e)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
@@ -267,6 +286,7 @@ int sandbox_wait(struct sandbox *sb)
     while (waitpid(sb->sentry, &status, 0) < 0 && errno == EINTR)
         ;
     sandbox_stop_gofer(sb->gofer);
+    cgroup_destroy(&sb->cg);
     return sandbox_exit_status(status);
 }
 

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "tools/moat/cgroup.h"
 #include "tools/moat/cli.h"
 
 #define SANDBOX_MAX_MOUNTS  64
@@ -56,6 +57,7 @@ struct sandbox_spec {
     int oom_score_adj;
     enum sandbox_net net;
     const char *netns_path;
+    struct cgroup_limits limits; /* the sandbox's cgroup (tools/moat/cgroup.h) */
 };
 
 /* Fills the defaults `moat do` and the OCI commands share (stdio 0/1/2, umask 022, ptrace...). */
@@ -64,6 +66,7 @@ void sandbox_spec_init(struct sandbox_spec *s);
 /* A started sandbox: the host processes moat is the parent of. */
 struct sandbox {
     pid_t gofer, sentry;
+    struct moat_cgroup cg; /* gofer, sentry and stubs; removed by sandbox_wait */
 };
 
 /* Starts the gofer and then the sentry (which dies with its parent). 0, or -1 with e set. */
