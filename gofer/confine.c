@@ -41,6 +41,26 @@ static int clone_tree(const char *path, bool readonly)
     return fd;
 }
 
+/* Root on the host gets mount, network, ipc and uts namespaces and keeps acting on host files as
+ * root. Without CAP_SYS_ADMIN (rootless moat) a user namespace mapping only the gofer's own uid
+ * and gid comes first: the gofer can do nothing more to host files than the user running moat. */
+static int enter_namespaces(void)
+{
+    int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+    if (unshare(flags) == 0)
+        return 0;
+    if (errno != EPERM)
+        return -1;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER | flags) != 0)
+        return -1;
+    int rc = host_map_own_ids(uid, gid);
+    if (rc < 0)
+        errno = -rc;
+    return rc < 0 ? -1 : 0;
+}
+
 int gofer_confine_mounts(struct gofer_config *cfg, struct gofer_server *s, struct gofer_err *e)
 {
     int *trees = calloc(cfg->nmounts, sizeof(int));
@@ -48,7 +68,7 @@ int gofer_confine_mounts(struct gofer_config *cfg, struct gofer_server *s, struc
         return gofer_fail(e, ENOMEM, "confine");
     int rc = -1;
     unsigned made = 0;
-    if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
+    if (enter_namespaces() != 0) {
         gofer_fail(e, errno, "confine: cannot create the gofer's namespaces");
         goto out;
     }

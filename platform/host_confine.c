@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,6 +31,19 @@ int host_write_file(const char *path, const char *text)
     int rc = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
     close(fd);
     return rc;
+}
+
+int host_map_own_ids(uid_t uid, gid_t gid)
+{
+    char map[64];
+    int rc = host_write_file("/proc/self/setgroups", "deny");
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
+    if ((rc = host_write_file("/proc/self/uid_map", map)) < 0)
+        return rc;
+    snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
+    return host_write_file("/proc/self/gid_map", map);
 }
 
 int host_caps_limit(uint64_t keep)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* MOAT_DEBUG_NO_CONFINE=1 in the CLI's environment: sentry, gofer and stubs run unconfined.
  * For debugging moat only (docs/security.md); never set by moat itself. */
@@ -14,6 +15,10 @@ bool host_confine_disabled(void);
 
 /* Writes text to an existing file (uid_map, cgroup controls): 0 or -errno. */
 int host_write_file(const char *path, const char *text);
+
+/* In a fresh user namespace: maps exactly one uid and one gid, the caller's own (from before the
+ * unshare), and denies setgroups. Host files and processes keep their owner. 0 or -errno. */
+int host_map_own_ids(uid_t uid, gid_t gid);
 
 /* Keeps only the capabilities in `keep` (a mask of 1 << CAP_X) in the bounding, permitted,
  * effective and inheritable sets and clears the ambient set. 0 or -errno. */

@@ -19,21 +19,6 @@
 #include "platform/host_confine.h"
 #include "sentry/boot_config.h"
 
-/* The user namespace maps exactly one uid and gid: the CLI's, so host files and stubs keep the
- * same owner and the sentry may ptrace its stubs without any capability. */
-static int map_ids(uid_t uid, gid_t gid)
-{
-    char map[64];
-    int rc = host_write_file("/proc/self/setgroups", "deny");
-    if (rc < 0 && rc != -ENOENT)
-        return rc;
-    snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
-    if ((rc = host_write_file("/proc/self/uid_map", map)) < 0)
-        return rc;
-    snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
-    return host_write_file("/proc/self/gid_map", map);
-}
-
 /* The relay only waits: a seccomp filter of a handful of syscalls and no capabilities. */
 static void relay_lock_down(void)
 {
@@ -99,7 +84,7 @@ int confine_namespaces(const struct boot_config *cfg, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    if ((rc = map_ids(uid, gid)) < 0) {
+    if ((rc = host_map_own_ids(uid, gid)) < 0) {
         snprintf(err, errlen, "confine: cannot map the sentry's uid/gid: %s", strerror(-rc));
         return -1;
     }

@@ -11,6 +11,8 @@
   limits   a fork bomb under --pids-limit, a 400 MiB allocation and a 300 MB file in the overlay
            under --memory 100M: each ends the workload, the CLI reports the limit, the sandbox's
            cgroup is gone afterwards
+  rootless moat do as an unprivileged user (nobody): gofer and sentry confine themselves in user
+           namespaces of their own, the workload runs
   kill     kills the gofer, then the sentry, in the middle of a workload: the CLI ends with a
            clear error, nothing is left behind, and data fsynced to a rw bind mount is intact
 """
@@ -308,16 +310,31 @@ def cmd_limits(a):
     print("ok")
 
 
+def cmd_rootless(a):
+    before = mounts()
+    env, tag = env_with_tag()
+    r = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                        os.path.abspath(a.moat), "do", "--", "/bin/sh", "-c", "echo ran; id -u"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=a.timeout, env=env, cwd="/")
+    if r.returncode != 0 or r.stdout != "ran\n65534\n":
+        fail("rootless moat do: status %d, stdout %r, stderr %r" % (r.returncode, r.stdout,
+                                                                   r.stderr))
+    print("rootless: ran as 65534")
+    check_nothing_left(tag, before)
+    print("ok")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["escape", "confine", "openat", "kill", "limits"])
+    ap.add_argument("command", choices=["escape", "confine", "openat", "kill", "limits", "rootless"])
     ap.add_argument("--moat", required=True)
     ap.add_argument("--prog")
     ap.add_argument("--expect")
     ap.add_argument("--timeout", type=float, default=60)
     a = ap.parse_args()
     {"escape": cmd_escape, "confine": cmd_confine, "openat": cmd_openat, "kill": cmd_kill,
-     "limits": cmd_limits}[a.command](a)
+     "limits": cmd_limits, "rootless": cmd_rootless}[a.command](a)
 
 
 if __name__ == "__main__":
