@@ -160,7 +160,7 @@ def cmd_confine(a):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         sentry = gofer = relay = None
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: a loaded CI machine starts sandboxes slowly
             for c in children(cli.pid):
                 cmd = open("/proc/%d/cmdline" % c, "rb").read().split(b"\0")
                 if cmd[1:2] == [b"gofer"]:
@@ -286,8 +286,9 @@ def run_limited(a, limit_args, cmd, want_status, want_msg):
         cli.kill()
         cli.wait()
         fail("%s did not end" % " ".join(limit_args))
-    if cli.returncode != want_status or want_msg not in err:
-        fail("%s: status %d, stderr %r; wanted status %d and %r" %
+    if (cli.returncode != want_status and want_status is not None) or cli.returncode == 0 or \
+            want_msg not in err:
+        fail("%s: status %d, stderr %r; wanted status %s and %r" %
              (" ".join(limit_args), cli.returncode, err, want_status, want_msg))
     print("%s: status %d, %s" % (" ".join(limit_args), cli.returncode, want_msg))
     check_nothing_left(tag, before)
@@ -297,9 +298,9 @@ def run_limited(a, limit_args, cmd, want_status, want_msg):
 
 
 def cmd_limits(a):
-    # dash exits 2 when it cannot fork.
+    # dash exits 2 when it cannot fork (or the sentry fails it when its own thread cannot start).
     run_limited(a, ["--pids-limit", "40"],
-                ["/bin/sh", "-c", "while :; do /bin/sleep 30 & done"], 2, "hit its pids limit")
+                ["/bin/sh", "-c", "while :; do /bin/sleep 30 & done"], None, "hit its pids limit")
     run_limited(a, ["--memory", "100M"],
                 ["/usr/bin/python3", "-c", "x = bytearray(400 << 20)"], 137,
                 "hit its memory limit")
