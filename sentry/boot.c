@@ -119,7 +119,7 @@ int sentry_boot(int config_fd)
         return 125;
     }
 
-    k.max_tasks = 4096;
+    k.max_tasks = cfg.max_tasks;
     /* The main thread serves the control socket for the sandbox's lifetime: every stub's
      * parent-death signal is tied to it, so it must outlive every task. */
     if (control_serve(cfg.control_fd, cfg.wait_for_start, err, sizeof(err)) < 0) {

@@ -55,6 +55,7 @@ char *boot_config_serialize(const struct boot_config *cfg)
         json_object_array_add(groups, json_object_new_int64(cfg->groups[i]));
     json_object_object_add(o, "groups", groups);
     json_object_object_add(o, "umask", json_object_new_int((int)cfg->umask));
+    json_object_object_add(o, "max_tasks", json_object_new_int(cfg->max_tasks));
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return s;
@@ -218,6 +219,11 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
             cfg->groups[cfg->ngroups++] = (gid_t)json_object_get_int64(g);
         }
     }
+    /* Optional: older configs (and runtimes that do not set it) get the default cap. */
+    if (json_object_object_get_ex(o, "max_tasks", &v) && json_object_get_type(v) == json_type_int)
+        cfg->max_tasks = json_object_get_int(v);
+    if (cfg->max_tasks <= 0)
+        cfg->max_tasks = BOOT_DEFAULT_MAX_TASKS;
 out:
     if (o)
         json_object_put(o);

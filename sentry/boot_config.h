@@ -45,7 +45,10 @@ struct boot_config {
     gid_t groups[BOOT_MAX_GROUPS]; /* init's supplementary groups */
     int ngroups;
     unsigned umask; /* init's umask (022 unless the spec says otherwise) */
+    int max_tasks; /* the sandbox's task cap (fork bombs end there); 0: BOOT_DEFAULT_MAX_TASKS */
 };
+
+#define BOOT_DEFAULT_MAX_TASKS 4096
 
 /* Parses the JSON text; on error returns -EINVAL with a message naming the field in err. */
 int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size_t errlen);

@@ -16,8 +16,8 @@
 #include "sentry/vfs/vfs.h"
 
 #define CLONE_NAMESPACES                                                                           \
-    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |               \
-     CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |  \
+     CLONE_NEWNET | CLONE_NEWTIME)
 
 static long check_flags(struct task *t, const struct clone_args_k *ca)
 {
@@ -37,6 +37,38 @@ static long check_flags(struct task *t, const struct clone_args_k *ca)
     if (ca->exit_signal < 0 || ca->exit_signal > KSIG_MAX)
         return -EINVAL;
     return 0;
+}
+
+struct uid_count {
+    uid_t uid;
+    rlim_t n;
+};
+
+static bool count_uid_task(struct task *x, void *arg)
+{
+    struct uid_count *c = arg;
+    if (x->state == TASK_RUNNING && x->creds.ruid == c->uid)
+        c->n++;
+    return true;
+}
+
+/* A fork bomb ends at RLIMIT_NPROC (the sandbox's threads and processes of the caller's real uid,
+ * as Linux counts them; root is exempt) or at the sandbox-wide cap (--max-tasks), with EAGAIN. */
+static long check_task_limits(struct task *t)
+{
+    rlim_t limit = t->tg->rlimits[RLIMIT_NPROC].rlim_cur;
+    long rc = 0;
+    pthread_mutex_lock(&kernel->tasks_lock);
+    if (kernel->ntasks >= kernel->max_tasks) {
+        rc = -EAGAIN;
+    } else if (limit != RLIM_INFINITY && t->creds.ruid != 0 && t->creds.euid != 0) {
+        struct uid_count c = {t->creds.ruid, 0};
+        pid_table_for_each_locked(count_uid_task, &c);
+        if (c.n >= limit)
+            rc = -EAGAIN;
+    }
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    return rc;
 }
 
 void vfork_release(struct task *child)
@@ -72,15 +104,11 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
         return rc;
     uint64_t f = ca->flags;
     bool thread = f & CLONE_THREAD;
-    enum platform_clone_kind kind = thread                ? PLATFORM_CLONE_THREAD
-                                    : (f & CLONE_VM)      ? PLATFORM_CLONE_VM
-                                                          : PLATFORM_CLONE_FORK;
-    /* A fork bomb stops at RLIMIT_NPROC (counted as live tasks of the sandbox). */
-    if (!thread && (rlim_t)kernel->ntasks >= t->tg->rlimits[RLIMIT_NPROC].rlim_cur &&
-        t->creds.ruid != 0)
-        return -EAGAIN;
-    if (kernel->ntasks >= kernel->max_tasks)
-        return -EAGAIN;
+    enum platform_clone_kind kind = thread           ? PLATFORM_CLONE_THREAD
+                                    : (f & CLONE_VM) ? PLATFORM_CLONE_VM
+                                                     : PLATFORM_CLONE_FORK;
+    if ((rc = check_task_limits(t)) < 0)
+        return rc;
 
     struct task *c = task_alloc();
     if (!c)

@@ -28,6 +28,7 @@ struct do_opts {
     bool debug;
     const char *network; /* host (default) or none */
     const char *hostname;
+    int max_tasks; /* 0: the sentry's default */
     const char *cwd;
     bool overlay;
     char **env; /* NAME=VALUE, NULL-terminated */
@@ -50,6 +51,7 @@ static void usage(FILE *out)
         "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
         "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
         "  --hostname NAME         the sandbox's hostname (default moat)\n"
+        "  --max-tasks N           cap on the sandbox's threads and processes (default 4096)\n"
         "  --network host|none     none: a fresh network namespace, loopback only\n"
         "  --memory SIZE, --pids-limit N, --cpus X  the sandbox's cgroup limits (host memory\n"
         "                          with K/M/G suffix, host tasks, CPUs)\n"
@@ -185,6 +187,13 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
             o->overlay = true;
         } else if (strcmp(a, "--hostname") == 0 && next) {
             o->hostname = argv[++i];
+        } else if (strcmp(a, "--max-tasks") == 0 && next) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 1 << 22)
+                return moat_fail(e, 0, "--max-tasks takes a number from 1 to 4194304, not \"%s\"",
+                                 argv[i]);
+            o->max_tasks = (int)n;
         } else if (strcmp(a, "--debug") == 0) {
             o->debug = true;
         } else if ((limit = parse_limit(o, a, next, &i, e)) != 0) {
@@ -246,6 +255,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     spec.uid = getuid();
     spec.gid = getgid();
     spec.hostname = o.hostname;
+    spec.max_tasks = o.max_tasks;
     spec.overlay = o.overlay;
     spec.platform = o.platform;
     spec.cpu_pinning = o.cpu_pinning;

@@ -181,6 +181,7 @@ static int start_sentry(const struct sandbox_spec *s, int sentry_end, pid_t *pid
         .log_fd = s->log_fd,
         .debug = s->debug,
         .hostname = (char *)s->hostname,
+        .max_tasks = s->max_tasks,
         .uid = s->uid,
         .gid = s->gid,
         .ngroups = s->ngroups,

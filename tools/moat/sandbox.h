@@ -40,6 +40,7 @@ struct sandbox_spec {
     int ngroups;
     unsigned umask;
     const char *hostname;
+    int max_tasks; /* 0: the sentry's default */
     struct sandbox_mount mounts[SANDBOX_MAX_MOUNTS];
     int nmounts;
     bool overlay; /* the root gets a private writable layer; the host's files never change */

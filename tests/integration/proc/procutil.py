@@ -1,0 +1,90 @@
+"""Helpers shared by the process integration tests: pass/fail bookkeeping, running moat and the
+same command natively, and finding processes a sandbox left behind. The test process makes itself
+a child subreaper, so anything moat leaves running (a stub, a gofer) is reparented to it."""
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+
+FAILURES = []
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def check(cond, what, detail=""):
+    if cond:
+        print(f"ok: {what}")
+    else:
+        FAILURES.append(what)
+        print(f"FAIL: {what}\n{detail}", file=sys.stderr)
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def children():
+    """Pids whose parent is this process (what a sandbox leaked after it was reparented here)."""
+    me = os.getpid()
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == me and fields[0] != "Z":
+            found.append(int(d))
+    return found
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+
+
+def leftovers(grace=5.0):
+    """Waits up to `grace` seconds for stray children to go; returns those still there (and
+    kills and reaps them so that the test leaves nothing behind)."""
+    deadline = time.monotonic() + grace
+    while True:
+        while True:  # reap zombies reparented to us
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        left = children()
+        if not left or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    desc = [f"{p}: {cmdline(p)}" for p in left]
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    return desc
+
+
+def run(argv, timeout=120, env=None, cwd=None):
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout, env=env, cwd=cwd, start_new_session=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def finish():
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s): {FAILURES}", file=sys.stderr)
+        sys.exit(1)
+    print("all passed")
