@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "sentry/boot_config.h"
+#include "sentry/fs/proc/proc_host.h"
 #include "sentry/boot_fs.h"
 #include "platform/host_confine.h"
 #include "sentry/confine/confine.h"
@@ -111,6 +113,12 @@ int sentry_boot(int config_fd)
         klog("%s", err);
         return 125;
     }
+
+    /* What /proc and /sys show of the host is read now: the locked-down sentry cannot open.
+     * glibc's malloc would open /sys/devices/system/cpu/online (get_nprocs) the first time many
+     * threads contend for arenas, unless the arena limit is set: set it here. */
+    host_snapshot();
+    mallopt(M_ARENA_MAX, 8 * (host_snapshot()->ncpus > 0 ? host_snapshot()->ncpus : 1));
 
     /* Last step before any workload code runs (control_serve starts init). */
     if (confine && confine_lock_down(&cfg, err, sizeof(err)) < 0) {
