@@ -139,7 +139,7 @@ long sys_statx(struct task *t, int dfd, uaddr_t filename, int flags, unsigned in
     sx.stx_atime = (struct statx_timestamp){k.atime.tv_sec, (uint32_t)k.atime.tv_nsec, 0};
     sx.stx_mtime = (struct statx_timestamp){k.mtime.tv_sec, (uint32_t)k.mtime.tv_nsec, 0};
     sx.stx_ctime = (struct statx_timestamp){k.ctime.tv_sec, (uint32_t)k.ctime.tv_nsec, 0};
-    if (k.btime.tv_sec || k.btime.tv_nsec) {
+    if (k.btime_valid || k.btime.tv_sec || k.btime.tv_nsec) {
         sx.stx_mask |= STATX_BTIME;
         sx.stx_btime = (struct statx_timestamp){k.btime.tv_sec, (uint32_t)k.btime.tv_nsec, 0};
     }

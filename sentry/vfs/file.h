@@ -53,6 +53,7 @@ struct kstat {
     uint64_t dev, ino, nlink, size, blocks, rdev;
     uint32_t mode, uid, gid, blksize;
     struct timespec atime, mtime, ctime, btime;
+    bool btime_valid; /* btime is known even if it is 0 (the epoch) */
 };
 
 /* getdents: a filesystem's iterate() calls emit() for each entry from the file position on;

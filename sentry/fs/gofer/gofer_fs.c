@@ -26,8 +26,12 @@ struct gofer_sb {
 
 struct gofer_node {
     uint64_t fid;
-    int created_fd; /* the fd CREATE returned, kept for the open that follows it */
-    char *target;   /* symlinks: the target, read once */
+    int created_fd;  /* the fd CREATE returned, kept for the open that follows it */
+    char *target;    /* symlinks: the target, read once */
+    uint64_t blocks; /* what the host allocated (st_blocks), for stat */
+    uint32_t blksize;
+    bool has_btime; /* the host filesystem knows creation times */
+    struct timespec btime;
 };
 
 struct gofer_file {
@@ -64,6 +68,11 @@ static void apply_stat(struct inode *ino, const struct gofer_stat *st)
     ino->atime = ts_of(&st->atime);
     ino->mtime = ts_of(&st->mtime);
     ino->ctime = ts_of(&st->ctime);
+    struct gofer_node *n = ino->priv;
+    n->blocks = st->blocks;
+    n->blksize = st->blksize ? st->blksize : 4096;
+    n->has_btime = st->mask & 0x800; /* STATX_BTIME */
+    n->btime = ts_of(&st->btime);
 }
 
 extern const struct inode_ops gofer_inode_ops;
@@ -291,8 +300,11 @@ static long g_getattr(struct dentry *d, struct kstat *st)
     st->gid = ino->gid;
     st->rdev = ino->rdev;
     st->size = ino->size;
-    st->blksize = 4096;
-    st->blocks = (ino->size + 511) / 512;
+    st->blksize = gnode(ino)->blksize;
+    st->blocks = gnode(ino)->blocks;
+    st->btime_valid = gnode(ino)->has_btime;
+    if (st->btime_valid)
+        st->btime = gnode(ino)->btime;
     st->atime = ino->atime;
     st->mtime = ino->mtime;
     st->ctime = ino->ctime;
