@@ -106,14 +106,38 @@ out:
     return total;
 }
 
+/* A regular file the sandbox inherited (stdio redirected to a file) shares its offset with host
+ * processes, as a shared open file description does: a transfer at the file position starts at
+ * the host fd's offset and leaves it after the bytes moved (at the end for O_APPEND). */
+static long host_rw(struct file *f, struct uio *u, int64_t *pos, bool write)
+{
+    int fd = hfd(f);
+    if (pos != &f->pos)
+        return write ? host_fd_write(fd, u, pos) : host_fd_read(fd, u, pos);
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (cur < 0)
+        return -errno;
+    int64_t p = cur;
+    long rc = write ? host_fd_write(fd, u, &p) : host_fd_read(fd, u, &p);
+    if (rc > 0) {
+        int fl = fcntl(fd, F_GETFL);
+        off_t now =
+            write && fl >= 0 && (fl & O_APPEND) ? lseek(fd, 0, SEEK_END) : lseek(fd, p, SEEK_SET);
+        if (now >= 0)
+            p = now;
+    }
+    *pos = p;
+    return rc;
+}
+
 static long host_read(struct file *f, struct uio *u, int64_t *pos)
 {
-    return host_fd_read(hfd(f), u, pos);
+    return host_rw(f, u, pos, false);
 }
 
 static long host_write(struct file *f, struct uio *u, int64_t *pos)
 {
-    return host_fd_write(hfd(f), u, pos);
+    return host_rw(f, u, pos, true);
 }
 
 static long host_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
