@@ -1,5 +1,5 @@
-/* The overlay tests' world (see ovl_harness.h) and the stubs that let the VFS link without the
- * rest of the sentry (no application memory exists here: every uio is a kernel one). */
+/* The overlay tests' world (see ovl_harness.h); the VFS links without the rest of the sentry
+ * (no application memory exists here: every uio is a kernel one, see vfs_stubs.c). */
 #include "ovl_harness.h"
 
 #include <criterion/criterion.h>
@@ -13,37 +13,7 @@
 
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
-#include "sentry/mm/usercopy.h"
 #include "sentry/vfs/fdtable.h"
-#include "sentry/vfs/locks.h"
-
-long copy_in(struct task *t, void *dst, uaddr_t src, size_t n)
-{
-    (void)t, (void)dst, (void)src, (void)n;
-    return -EFAULT;
-}
-long copy_out(struct task *t, uaddr_t dst, const void *src, size_t n)
-{
-    (void)t, (void)dst, (void)src, (void)n;
-    return -EFAULT;
-}
-long copy_in_partial(struct task *t, void *dst, uaddr_t src, size_t n)
-{
-    return copy_in(t, dst, src, n);
-}
-long copy_out_partial(struct task *t, uaddr_t dst, const void *src, size_t n)
-{
-    return copy_out(t, dst, src, n);
-}
-/* No file locks are taken here: the lock table (and the task waits it needs) is not linked in. */
-void locks_release_posix(struct file *f, struct fd_table *owner)
-{
-    (void)f, (void)owner;
-}
-void locks_release_file(struct file *f)
-{
-    (void)f;
-}
 
 struct task *ovl_t, *lower_t, *upper_t;
 struct dentry *ovl_root;
