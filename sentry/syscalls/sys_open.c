@@ -1,9 +1,10 @@
-/* open, openat, openat2, creat, close, close_range. */
+/* open, openat, openat2, creat, memfd_create, close, close_range. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
 
+#include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_handlers.h"
 
@@ -106,6 +107,33 @@ long sys_openat2(struct task *t, int dfd, uaddr_t filename, uaddr_t uhow, size_t
     if (how.resolve & RESOLVE_IN_ROOT)
         lf |= LOOKUP_IN_ROOT;
     return do_open(t, dfd, filename, (int)how.flags, (unsigned int)how.mode, lf);
+}
+
+#define MFD_NAME_MAX 249   /* NAME_MAX minus "memfd:" */
+#define MFD_KNOWN    0x1fU /* CLOEXEC, ALLOW_SEALING, HUGETLB, NOEXEC_SEAL, EXEC */
+
+long sys_memfd_create(struct task *t, uaddr_t uname, unsigned int flags)
+{
+    if (flags & ~MFD_KNOWN)
+        return -EINVAL;
+    if ((flags & 0x8) && (flags & 0x10))
+        return -EINVAL; /* MFD_NOEXEC_SEAL and MFD_EXEC */
+    if (flags & 0x4)
+        return -EINVAL; /* MFD_HUGETLB: no huge pages in the sandbox */
+    char name[MFD_NAME_MAX + 2] = {0};
+    long n = copy_in_partial(t, name, uname, sizeof(name) - 1);
+    if (n <= 0)
+        return -EFAULT;
+    size_t len = strnlen(name, (size_t)n);
+    if (len == (size_t)n)
+        return len > MFD_NAME_MAX ? -EINVAL : -EFAULT; /* no NUL where the memory ended */
+    struct file *f;
+    long rc = memfd_new(t, name, flags, &f);
+    if (rc < 0)
+        return rc;
+    rc = fd_install(t->files, f, 0, flags & 1 /* MFD_CLOEXEC */, task_nofile(t));
+    file_put(f);
+    return rc;
 }
 
 long sys_close(struct task *t, int fd)

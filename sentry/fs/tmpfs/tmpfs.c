@@ -99,7 +99,8 @@ struct inode *tmpfs_new_inode(struct superblock *sb, unsigned int mode, const st
         return NULL;
     }
     n->memfd = -1;
-    n->next_cookie = 2; /* 0 and 1 are "." and ".." */
+    n->seals = F_SEAL_SEAL; /* sealing is for memfds that ask for it */
+    n->next_cookie = 2;     /* 0 and 1 are "." and ".." */
     ino->priv = n;
     ino->uid = c ? c->fsuid : 0;
     ino->gid = c ? c->fsgid : 0;
@@ -285,10 +286,21 @@ static long tmpfs_readlink(struct dentry *d, char *buf, size_t len)
     return (long)n;
 }
 
+long tmpfs_seals_allow_size(const struct tmpfs_node *n, uint64_t size, uint64_t new_size)
+{
+    if ((new_size < size && (n->seals & F_SEAL_SHRINK)) ||
+        (new_size > size && (n->seals & F_SEAL_GROW)))
+        return -EPERM;
+    return 0;
+}
+
 static long tmpfs_setattr(struct dentry *d, const struct iattr *a)
 {
     struct inode *ino = d->inode;
     if (a->valid & ATTR_SIZE) {
+        long rc = tmpfs_seals_allow_size(node(ino), ino->size, a->size);
+        if (rc < 0)
+            return rc;
         if (ftruncate(node(ino)->memfd, (off_t)a->size) != 0)
             return -errno;
         ino->size = a->size;

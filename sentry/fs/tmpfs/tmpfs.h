@@ -13,6 +13,7 @@ struct superblock;
 struct creds;
 struct fs_type;
 struct file_ops;
+struct task;
 
 struct tmpfs_dirent {
     char *name;
@@ -25,8 +26,9 @@ struct tmpfs_node {
     struct tmpfs_dirent *ents; /* directories, in creation order */
     size_t nents, cap;
     int64_t next_cookie;
-    int memfd;    /* regular files: the pages */
-    char *target; /* symlinks */
+    int memfd;          /* regular files: the pages */
+    char *target;       /* symlinks */
+    unsigned int seals; /* F_SEAL_*: F_SEAL_SEAL unless a memfd_create allowed sealing */
 };
 
 extern const struct fs_type tmpfs_fs_type;
@@ -38,5 +40,11 @@ struct inode *tmpfs_new_inode(struct superblock *sb, unsigned int mode, const st
                               dev_t rdev);
 /* Opening something that is neither a file nor a directory (FIFOs, device nodes). */
 long tmpfs_open_special(struct dentry *d, struct file *f, int flags);
+/* Whether the seals let a file of `size` become `new_size` bytes long (-EPERM otherwise). */
+long tmpfs_seals_allow_size(const struct tmpfs_node *n, uint64_t size, uint64_t new_size);
+
+/* memfd_create(2): a new unlinked tmpfs file open O_RDWR, named "/memfd:NAME (deleted)" in
+ * /proc; flags are MFD_* (already validated). */
+long memfd_new(struct task *t, const char *name, unsigned int flags, struct file **out);
 
 #endif

@@ -31,7 +31,18 @@ static long reg_write(struct file *f, struct uio *u, int64_t *pos)
     pthread_mutex_lock(&ino->lock);
     if (file_append(f, u))
         *pos = (int64_t)ino->size;
-    long rc = host_fd_write(fnode(f)->memfd, u, pos);
+    long rc = 0;
+    if (fnode(f)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+        rc = -EPERM;
+    else if (u->resid)
+        rc = tmpfs_seals_allow_size(
+            fnode(f), ino->size,
+            (uint64_t)*pos + u->resid > ino->size ? (uint64_t)*pos + u->resid : ino->size);
+    if (rc < 0) {
+        pthread_mutex_unlock(&ino->lock);
+        return rc;
+    }
+    rc = host_fd_write(fnode(f)->memfd, u, pos);
     if (rc > 0) {
         if ((uint64_t)*pos > ino->size)
             ino->size = (uint64_t)*pos;
@@ -70,7 +81,13 @@ static long reg_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 {
     struct inode *ino = f->inode;
     pthread_mutex_lock(&ino->lock);
-    long rc = fallocate(fnode(f)->memfd, mode, off, len) == 0 ? 0 : -errno;
+    long rc = 0;
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && (uint64_t)off + (uint64_t)len > ino->size)
+        rc = tmpfs_seals_allow_size(fnode(f), ino->size, (uint64_t)off + (uint64_t)len);
+    if ((mode & FALLOC_FL_PUNCH_HOLE) && (fnode(f)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+        rc = -EPERM;
+    if (rc == 0)
+        rc = fallocate(fnode(f)->memfd, mode, off, len) == 0 ? 0 : -errno;
     if (rc == 0 && !(mode & FALLOC_FL_KEEP_SIZE)) {
         struct stat st;
         if (fstat(fnode(f)->memfd, &st) == 0)
@@ -80,6 +97,41 @@ static long reg_fallocate(struct file *f, int mode, int64_t off, int64_t len)
     return rc;
 }
 
+#define KNOWN_SEALS                                                                                \
+    (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | 0x20)
+
+/* F_ADD_SEALS / F_GET_SEALS (memfd sealing); shared writable mappings are not tracked, so
+ * F_SEAL_WRITE does not fail with EBUSY while one exists. */
+static long reg_fcntl(struct file *f, struct task *t, unsigned int cmd, uint64_t arg)
+{
+    (void)t;
+    struct inode *ino = f->inode;
+    long rc;
+    switch (cmd) {
+    case F_GET_SEALS:
+        pthread_mutex_lock(&ino->lock);
+        rc = fnode(f)->seals;
+        pthread_mutex_unlock(&ino->lock);
+        return rc;
+    case F_ADD_SEALS:
+        if (arg & ~(uint64_t)KNOWN_SEALS)
+            return -EINVAL;
+        if (!file_writable(f))
+            return -EPERM;
+        pthread_mutex_lock(&ino->lock);
+        if (fnode(f)->seals & F_SEAL_SEAL) {
+            rc = -EPERM;
+        } else {
+            fnode(f)->seals |= (unsigned int)arg;
+            rc = 0;
+        }
+        pthread_mutex_unlock(&ino->lock);
+        return rc;
+    default:
+        return -EINVAL;
+    }
+}
+
 const struct file_ops tmpfs_reg_file_ops = {
     .read = reg_read,
     .write = reg_write,
@@ -87,6 +139,7 @@ const struct file_ops tmpfs_reg_file_ops = {
     .host_fd = reg_host_fd,
     .fsync = reg_fsync,
     .fallocate = reg_fallocate,
+    .fcntl = reg_fcntl,
 };
 
 static unsigned int dtype(const struct inode *ino)
