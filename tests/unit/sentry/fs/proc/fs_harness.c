@@ -168,6 +168,7 @@ struct task *harness_task(pid_t tid, pid_t tgid, const char *comm)
     t->mm->as = (struct platform_as *)1; /* platform_read's fake ignores it */
     snprintf(t->comm, sizeof(t->comm), "%s", comm);
     t->state = TASK_RUNNING;
+    t->sleeping = true; /* hand-made tasks wait, as a real one does in a syscall */
     pthread_mutex_lock(&kernel->tasks_lock);
     pid_table_insert(t);
     pthread_mutex_unlock(&kernel->tasks_lock);
