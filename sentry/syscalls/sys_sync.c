@@ -1,6 +1,9 @@
-/* Durability and allocation: fsync, fdatasync, sync, syncfs, fallocate. */
+/* Durability, allocation and caching hints: fsync, fdatasync, sync, syncfs, sync_file_range,
+ * fallocate, readahead. */
 #include <errno.h>
 #include <linux/falloc.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_handlers.h"
@@ -38,6 +41,43 @@ long sys_syncfs(struct task *t, int fd)
         return -EBADF;
     file_put(f);
     return 0;
+}
+
+/* Writeback of a range: the checks Linux makes, then a datasync of the whole file (the host
+ * flushes what the gofer's fds wrote). */
+long sys_sync_file_range(struct task *t, int fd, int64_t offset, int64_t nbytes, unsigned int flags)
+{
+    if (flags & ~7U) /* SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER */
+        return -EINVAL;
+    if (offset < 0 || nbytes < 0 || (nbytes && offset > INT64_MAX - nbytes))
+        return -EINVAL;
+    struct file *f = task_file(t, fd, false);
+    if (!f)
+        return -EBADF;
+    long rc = 0;
+    if (!f->inode || !(inode_is_reg(f->inode) || inode_is_dir(f->inode) ||
+                       inode_is_symlink(f->inode) || S_ISBLK(f->inode->mode)))
+        rc = -ESPIPE;
+    else if ((flags & 2) && f->ops->fsync) /* SYNC_FILE_RANGE_WRITE */
+        rc = f->ops->fsync(f, true);
+    file_put(f);
+    return rc;
+}
+
+/* A hint to read ahead: nothing to do but check the fd, as Linux does. */
+long sys_readahead(struct task *t, int fd, int64_t offset, size_t count)
+{
+    (void)offset, (void)count;
+    struct file *f = task_file(t, fd, false);
+    if (!f)
+        return -EBADF;
+    long rc = 0;
+    if (!file_readable(f))
+        rc = -EBADF;
+    else if (!f->inode || !inode_is_reg(f->inode))
+        rc = -EINVAL;
+    file_put(f);
+    return rc;
 }
 
 long sys_fallocate(struct task *t, int fd, int mode, int64_t offset, int64_t len)
