@@ -3,6 +3,7 @@
  * from a forked child, reporting what was hit, and removal (docs/security.md). */
 #include "tools/moat/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -77,6 +78,30 @@ static int own_v1_path(const char *controller, char *out, size_t len)
     return rc;
 }
 
+static void remove_dirs(struct moat_cgroup *cg);
+
+/* Removes the cgroups of sandboxes whose moat process is gone (killed before it could remove
+ * them, e.g. an OCI monitor killed by `delete --force`): a sandbox's processes die with their
+ * parent, so these are empty; anything left in one is killed first. */
+static void reap_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    for (struct dirent *de; (de = readdir(d));) {
+        char *end;
+        if (strncmp(de->d_name, "moat-", 5) != 0)
+            continue;
+        long pid = strtol(de->d_name + 5, &end, 10);
+        if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        struct moat_cgroup stale = {.ndirs = 1};
+        snprintf(stale.dirs[0], sizeof(stale.dirs[0]), "%s/%s", parent, de->d_name);
+        remove_dirs(&stale);
+    }
+    closedir(d);
+}
+
 static int make_dir(struct moat_cgroup *cg, const char *path)
 {
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
@@ -98,6 +123,7 @@ static int create_v2(const struct cgroup_limits *lim, struct moat_cgroup *cg, co
     if (mkdir(CGROUP_ROOT "/moat", 0755) != 0 && errno != EEXIST)
         return -errno;
     write_file(CGROUP_ROOT "/moat", "cgroup.subtree_control", "+memory +pids +cpu");
+    reap_stale(CGROUP_ROOT "/moat");
     int rc;
     snprintf(path, sizeof(path), CGROUP_ROOT "/moat/%s", id);
     if ((rc = make_dir(cg, path)) < 0)
@@ -129,6 +155,8 @@ static int create_v1(const struct cgroup_limits *lim, struct moat_cgroup *cg, co
     for (int i = 0; i < 3; i++) {
         if (own_v1_path(controllers[i], own, sizeof(own)) < 0)
             continue;
+        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s", controllers[i], own);
+        reap_stale(path);
         snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s/%s", controllers[i], own, id);
         int rc = make_dir(cg, path);
         if (rc < 0)
@@ -191,9 +219,8 @@ static void report(const struct moat_cgroup *cg)
                 pids == 1 ? "" : "s");
 }
 
-void cgroup_destroy(struct moat_cgroup *cg)
+static void remove_dirs(struct moat_cgroup *cg)
 {
-    report(cg);
     for (int i = cg->ndirs - 1; i >= 0; i--) {
         for (int tries = 0; tries < 100; tries++) {
             if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT)
@@ -207,6 +234,12 @@ void cgroup_destroy(struct moat_cgroup *cg)
         }
     }
     cg->ndirs = 0;
+}
+
+void cgroup_destroy(struct moat_cgroup *cg)
+{
+    report(cg);
+    remove_dirs(cg);
 }
 
 int cgroup_parse_size(const char *s, uint64_t *out)
