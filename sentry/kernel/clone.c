@@ -140,6 +140,10 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
     memcpy(c->comm, t->comm, sizeof(c->comm));
     c->sigmask = t->sigmask;
     c->cpu_affinity = t->cpu_affinity;
+    c->sched_policy = t->sched_policy;
+    c->sched_priority = t->sched_priority;
+    c->nice = t->nice;
+    c->timer_slack_ns = t->timer_slack_ns;
     c->no_new_privs = t->no_new_privs;
     c->dumpable = t->dumpable;
     if (!(f & CLONE_VM) || (f & CLONE_VFORK))

@@ -10,6 +10,7 @@
 
 #include "sentry/confine/confine.h"
 #include "sentry/control.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pgrp.h"
 #include "sentry/kernel/pid_table.h"
@@ -105,7 +106,8 @@ static void release_zombie(struct thread_group *tg)
 {
     if (tg->parent) {
         children_remove(tg->parent, tg);
-        tg->parent->children_utime_ns += tg->children_utime_ns;
+        tg->parent->children_utime_ns += tg->utime_ns + tg->children_utime_ns;
+        tg->parent->children_stime_ns += tg->stime_ns + tg->children_stime_ns;
     }
     if (tg->leader) {
         struct task *leader = tg->leader;
@@ -132,18 +134,26 @@ static void process_exit(struct thread_group *tg, int status)
     tg->zombie = true;
     tg->group_exit_status = status;
 
-    /* Orphans go to init (or nowhere when init itself is leaving). */
+    /* Orphans go to the nearest living subreaper ancestor (PR_SET_CHILD_SUBREAPER), else init
+     * (or nowhere when init itself is leaving). */
+    struct thread_group *reaper = init;
+    for (struct thread_group *a = tg->parent; a; a = a->parent) {
+        if (a->child_subreaper && !a->zombie && !a->group_exiting) {
+            reaper = a;
+            break;
+        }
+    }
     while (tg->children) {
         struct thread_group *c = tg->children;
         tg->children = c->sibling;
         c->sibling = NULL;
         if (c->pdeath_signal && c->threads)
             signal_send_locked(c->threads, c->pdeath_signal, NULL, true, true);
-        if (init && init != tg) {
-            children_add(init, c);
+        if (reaper && reaper != tg) {
+            children_add(reaper, c);
             pgrp_reparented(c, tg);
             if (c->zombie)
-                waitq_wake_all(&init->child_wait);
+                waitq_wake_all(&reaper->child_wait);
         } else {
             c->parent = NULL;
             if (c->zombie)
@@ -205,6 +215,7 @@ void task_do_exit(struct task *t)
         futex_exit_robust_list(t);
     if (t->vfork_parent)
         vfork_release(t);
+    cputime_sample(tg, t->mm); /* while the stub still runs this thread */
     if (t->ctx) {
         platform_ctx_release(t->ctx);
         t->ctx = NULL;

@@ -112,6 +112,9 @@ struct thread_group {
     int64_t children_utime_ns, children_stime_ns;
     int pdeath_signal;
     struct tg_timers *timers; /* interval and POSIX timers (ptimers.c), NULL until first use */
+    int64_t utime_ns, stime_ns; /* the process's own CPU time, sampled as its threads exit */
+    bool child_subreaper;       /* PR_SET_CHILD_SUBREAPER */
+    int membarrier_registered;  /* MEMBARRIER_CMD_REGISTER_* commands seen */
     /* Processes the runtime started (moat exec) report their end here (tasks_lock held). */
     void (*exit_hook)(struct thread_group *tg, int wait_status, void *arg);
     void *exit_hook_arg;
@@ -173,6 +176,9 @@ struct task {
     bool no_new_privs;
     int dumpable;
     int64_t utime_ns, stime_ns; /* CPU time accounted at exit */
+    int sched_policy, sched_priority; /* sched_setscheduler (SCHED_OTHER, 0 by default) */
+    int nice;                         /* setpriority, -20..19 */
+    uint64_t timer_slack_ns;          /* PR_SET_TIMERSLACK; 0: the default */
 
     pthread_t thread;
 };
