@@ -21,6 +21,7 @@
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty_signals.h"
 #include "sentry/vfs/file.h"
 
 struct kernel *kernel;
@@ -113,6 +114,10 @@ int sentry_boot(int config_fd)
         klog("%s", err);
         return 125;
     }
+
+    /* Ctrl-C at the host terminal interrupts the sandbox's foreground job, not the sentry. */
+    if ((rc = tty_signals_start()) < 0)
+        klog("cannot forward keyboard signals: %s", strerror(-rc));
 
     /* What /proc and /sys show of the host is read now: the locked-down sentry cannot open.
      * glibc's malloc would open /sys/devices/system/cpu/online (get_nprocs) the first time many

@@ -40,6 +40,10 @@ static void __attribute__((noreturn)) relay(pid_t sentry, int log_fd, int lifeli
     int keep[] = {log_fd, lifeline};
     host_close_fds_except(keep, 2);
     prctl(PR_SET_NAME, "moat-relay");
+    /* Keyboard signals are the sandbox's business (the sentry forwards them), not the relay's. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGTSTP, SIG_IGN);
     relay_lock_down();
     int status;
     while (waitpid(sentry, &status, 0) < 0)
