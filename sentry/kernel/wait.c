@@ -150,10 +150,8 @@ long task_sleep(struct task *t, const struct timespec *deadline)
 void task_sleep_stopped(struct task *t)
 {
     struct pollfd p = {.fd = t->wake_fd, .events = POLLIN};
-    __atomic_store_n(&t->sleeping, 1, __ATOMIC_RELEASE);
     while (poll(&p, 1, -1) < 0 && errno == EINTR)
         ;
-    __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
     uint64_t v;
     ssize_t r = read(t->wake_fd, &v, sizeof(v));
     (void)r;

@@ -77,10 +77,15 @@ static void *helper(void *arg)
             break;
         case STOP_CONT:
             /* From outside: a child process stops and continues this process. */
-            if (fork() == 0) {
-                kill(getppid(), SIGSTOP);
-                kill(getppid(), SIGCONT);
-                _exit(0);
+            /* Waits for that child: the next step must not run before the stop is over. */
+            {
+                pid_t p = fork();
+                if (p == 0) {
+                    kill(getppid(), SIGSTOP);
+                    kill(getppid(), SIGCONT);
+                    _exit(0);
+                }
+                waitpid(p, NULL, 0);
             }
             break;
         }
