@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ void waitq_init(struct waitq *q)
 void waitq_add(struct waitq *q, struct waitq_entry *e, struct task *t)
 {
     e->task = t;
+    e->func = NULL;
     e->prev = NULL;
     pthread_mutex_lock(&q->lock);
     e->next = q->head;
@@ -26,6 +28,21 @@ void waitq_add(struct waitq *q, struct waitq_entry *e, struct task *t)
         q->head->prev = e;
     q->head = e;
     pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_add_func(struct waitq *q, struct waitq_entry *e, void (*func)(struct waitq_entry *e))
+{
+    waitq_add(q, e, NULL);
+    e->func = func;
+}
+
+/* Wakes one entry (queue lock held). */
+static void wake_entry(struct waitq_entry *e)
+{
+    if (e->func)
+        e->func(e);
+    else
+        task_wake(e->task);
 }
 
 void waitq_remove(struct waitq *q, struct waitq_entry *e)
@@ -45,7 +62,7 @@ void waitq_wake_all(struct waitq *q)
 {
     pthread_mutex_lock(&q->lock);
     for (struct waitq_entry *e = q->head; e; e = e->next)
-        task_wake(e->task);
+        wake_entry(e);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -54,7 +71,7 @@ void waitq_wake_key(struct waitq *q, uint32_t key)
     pthread_mutex_lock(&q->lock);
     for (struct waitq_entry *e = q->head; e; e = e->next)
         if (e->key & key)
-            task_wake(e->task);
+            wake_entry(e);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -102,12 +119,27 @@ struct timespec deadline_remaining(const struct timespec *deadline)
     return r;
 }
 
+static long sleep_fds(struct task *t, struct pollfd *pfd, struct pollfd *fds, int nfds,
+                      const struct timespec *deadline);
+
 long task_sleep_fds(struct task *t, struct pollfd *fds, int nfds, const struct timespec *deadline)
 {
     struct pollfd local[17];
     struct pollfd *pfd = local;
-    if (nfds > 16)
+    if (nfds < 0)
         return -EINVAL;
+    if (nfds > 16 && !(pfd = malloc(((size_t)nfds + 1) * sizeof(*pfd))))
+        return -ENOMEM;
+    long rc = sleep_fds(t, pfd, fds, nfds, deadline);
+    if (pfd != local)
+        free(pfd);
+    return rc;
+}
+
+/* task_sleep_fds over pfd, room for the wake fd and nfds more. */
+static long sleep_fds(struct task *t, struct pollfd *pfd, struct pollfd *fds, int nfds,
+                      const struct timespec *deadline)
+{
     pfd[0] = (struct pollfd){.fd = t->wake_fd, .events = POLLIN};
     if (nfds)
         memcpy(pfd + 1, fds, (size_t)nfds * sizeof(*fds));

@@ -27,18 +27,28 @@ struct waitq_entry {
     struct task *task;
     struct waitq_entry *next, *prev;
     uint32_t key; /* for wait queues that wake selectively (futex bitsets, poll events) */
+    /* Called instead of waking task (epoll items): under the queue's lock, so it may only set
+     * flags and wake other queues. */
+    void (*func)(struct waitq_entry *e);
 };
 
-/* Lock order: a waitq's lock is a leaf (nothing else is taken while holding it). */
+/* Lock order: a waitq's lock is a leaf (nothing else is taken while holding it), except that an
+ * entry's func may wake another queue (an epoll instance's): file queue -> epoll queue, acyclic
+ * because epoll refuses loops. */
 struct waitq {
     pthread_mutex_t lock;
     struct waitq_entry *head;
 };
 
-#define WAITQ_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+#define WAITQ_INIT                                                                                 \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, NULL                                                            \
+    }
 
 void waitq_init(struct waitq *q);
 void waitq_add(struct waitq *q, struct waitq_entry *e, struct task *t);
+/* Adds an entry whose wakeup calls func(e) instead of waking a task. */
+void waitq_add_func(struct waitq *q, struct waitq_entry *e, void (*func)(struct waitq_entry *e));
 void waitq_remove(struct waitq *q, struct waitq_entry *e);
 /* Wakes every waiter (they re-check their conditions). */
 void waitq_wake_all(struct waitq *q);
@@ -51,7 +61,8 @@ void task_wake(struct task *t);
 
 /* Sleeps until woken, a signal is pending, or the absolute CLOCK_MONOTONIC deadline passes
  * (NULL: none). Returns 0 (woken: re-check), -ERESTARTSYS (a signal is pending or the task is
- * being killed), or -ETIMEDOUT. Host fds to watch as well may be given (revents are filled). */
+ * being killed), or -ETIMEDOUT. Host fds to watch as well may be given (revents are filled; any
+ * number of them). */
 long task_sleep(struct task *t, const struct timespec *deadline);
 long task_sleep_fds(struct task *t, struct pollfd *fds, int nfds, const struct timespec *deadline);
 

@@ -1,23 +1,38 @@
 /* Host-fd files: I/O goes through a bounce buffer to the host fd; terminal ioctls pass through
- * (only the read-mostly ones a program needs to see a tty). */
+ * (only the read-mostly ones a program needs to see a tty). Streams (the sandbox's stdio: ttys,
+ * host pipes) never block the sentry thread in the host call: the task waits on the fd and its
+ * wake fd, so a signal interrupts it; poll reports the host's readiness. */
 #include "sentry/fs/host/host_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#undef UIO_MAXIOV /* sentry/vfs/file.h defines Linux's value (the same 1024) */
 
+#include "sentry/kernel/poll.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/wait.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/vfs/file.h"
+
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x8
+#endif
 
 #define HOST_IO_CHUNK (64 * 1024)
 
 struct host_file {
     int fd;
+    bool no_rwf_nowait; /* the host said EOPNOTSUPP to RWF_NOWAIT: poll, then read/write */
 };
 
 static int hfd(struct file *f)
@@ -25,119 +40,126 @@ static int hfd(struct file *f)
     return ((struct host_file *)f->priv)->fd;
 }
 
-long host_fd_read(int fd, struct uio *u, int64_t *pos)
+/* One host read or write that does not block: bytes moved, -EAGAIN, or -errno. */
+static long host_nowait(struct host_file *h, void *buf, size_t n, bool out)
 {
-    size_t cap = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
-    if (cap == 0)
-        return 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return -ENOMEM;
-    long total = 0;
-    while (u->resid > 0) {
-        size_t want = u->resid < cap ? u->resid : cap;
-        ssize_t n = pos ? pread(fd, buf, want, *pos) : read(fd, buf, want);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (total == 0)
-                total = -errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        long c = uio_copy_out(u, buf, (size_t)n);
-        if (c < 0) {
-            if (total == 0)
-                total = c;
-            break;
-        }
-        total += c;
-        if (pos)
-            *pos += c;
-        /* A stream returns what it has: never block again for more. */
-        if (!pos || (size_t)n < want || c < n)
-            break;
+    struct iovec iov = {buf, n};
+    ssize_t r;
+    while (!h->no_rwf_nowait) {
+        r = out ? pwritev2(h->fd, &iov, 1, -1, RWF_NOWAIT)
+                : preadv2(h->fd, &iov, 1, -1, RWF_NOWAIT);
+        if (r >= 0)
+            return r;
+        if (errno == EOPNOTSUPP)
+            h->no_rwf_nowait = true;
+        else if (errno != EINTR)
+            return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     }
-    free(buf);
-    return total;
+    /* Ready by poll, a read or write does not block unless another reader raced us. */
+    if (!poll_host_fd(h->fd, out ? POLLOUT : POLLIN))
+        return -EAGAIN;
+    do
+        r = out ? write(h->fd, buf, n) : read(h->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? (errno == EWOULDBLOCK ? -EAGAIN : -errno) : r;
 }
 
-long host_fd_write(int fd, struct uio *u, int64_t *pos)
+/* Waits until the host fd may be ready for `events`: 0, or -ERESTARTSYS for a signal. */
+static long host_wait(int fd, short events)
 {
+    struct task *t = task_current();
+    if (!t)
+        return -EAGAIN;
+    struct pollfd p = {.fd = fd, .events = events};
+    return task_sleep_fds(t, &p, 1, NULL);
+}
+
+static long host_stream_read(struct file *f, struct uio *u)
+{
+    struct host_file *h = f->priv;
+    size_t want = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
+    if (want == 0)
+        return 0;
+    char *buf = malloc(want);
+    if (!buf)
+        return -ENOMEM;
+    long rc;
+    while ((rc = host_nowait(h, buf, want, false)) == -EAGAIN && !(f->flags & O_NONBLOCK))
+        if ((rc = host_wait(h->fd, POLLIN)) < 0)
+            break;
+    if (rc > 0)
+        rc = uio_copy_out(u, buf, (size_t)rc);
+    free(buf);
+    return rc;
+}
+
+static long host_stream_write(struct file *f, struct uio *u)
+{
+    struct host_file *h = f->priv;
     size_t cap = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
     if (cap == 0)
         return 0;
     char *buf = malloc(cap);
     if (!buf)
         return -ENOMEM;
-    long total = 0;
-    while (u->resid > 0) {
+    long total = 0, rc = 0;
+    while (rc == 0 && u->resid > 0) {
         size_t want = u->resid < cap ? u->resid : cap;
         long c = uio_copy_in(u, buf, want);
-        if (!pos && c >= 0 && (size_t)c < want)
-            c = -EFAULT; /* a stream (pipe) takes all of a chunk or none of it, as Linux's pipes */
-        if (c < 0) {
-            if (total == 0)
-                total = c;
+        if (c < 0 || (size_t)c < want) {
+            rc = -EFAULT; /* a stream (pipe) takes all of a chunk or none of it, like Linux's */
             break;
         }
-        size_t off = 0;
-        while (off < (size_t)c) {
-            ssize_t n = pos ? pwrite(fd, buf + off, (size_t)c - off, *pos)
-                            : write(fd, buf + off, (size_t)c - off);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (total == 0)
-                    total = -errno;
-                goto out;
+        for (size_t off = 0; off < (size_t)c;) {
+            long n = host_nowait(h, buf + off, (size_t)c - off, true);
+            if (n >= 0) {
+                off += (size_t)n;
+                total += n;
+            } else if (n != -EAGAIN || (f->flags & O_NONBLOCK) ||
+                       (n = host_wait(h->fd, POLLOUT)) < 0) {
+                rc = n;
+                break;
             }
-            off += (size_t)n;
-            total += n;
-            if (pos)
-                *pos += n;
         }
-        if ((size_t)c < want)
-            break; /* the buffer ended at a bad page */
     }
-out:
     free(buf);
-    return total;
+    if (rc == -EPIPE && task_current())
+        signal_send(task_current(), SIGPIPE, NULL, false, false);
+    return total > 0 ? total : rc;
 }
 
-/* A regular file the sandbox inherited (stdio redirected to a file) shares its offset with host
- * processes, as a shared open file description does: a transfer at the file position starts at
- * the host fd's offset and leaves it after the bytes moved (at the end for O_APPEND). */
-static long host_rw(struct file *f, struct uio *u, int64_t *pos, bool write)
+/* The host file's offset is the file position: the description may be shared with processes
+ * outside the sandbox (`moat do ... >>log`), so read/write use and move it; pread/pwrite (an
+ * explicit pos) do not. */
+static long host_seq_io(struct file *f, struct uio *u, int64_t *pos, bool out)
 {
-    int fd = hfd(f);
-    if (pos != &f->pos)
-        return write ? host_fd_write(fd, u, pos) : host_fd_read(fd, u, pos);
-    off_t cur = lseek(fd, 0, SEEK_CUR);
-    if (cur < 0)
-        return -errno;
-    int64_t p = cur;
-    long rc = write ? host_fd_write(fd, u, &p) : host_fd_read(fd, u, &p);
-    if (rc > 0) {
-        int fl = fcntl(fd, F_GETFL);
-        off_t now =
-            write && fl >= 0 && (fl & O_APPEND) ? lseek(fd, 0, SEEK_END) : lseek(fd, p, SEEK_SET);
+    bool at_offset = pos == &f->pos;
+    long rc = out ? host_fd_write(hfd(f), u, at_offset ? NULL : pos)
+                  : host_fd_read(hfd(f), u, at_offset ? NULL : pos);
+    if (at_offset) {
+        off_t now = lseek(hfd(f), 0, SEEK_CUR);
         if (now >= 0)
-            p = now;
+            *pos = now;
     }
-    *pos = p;
     return rc;
 }
 
 static long host_read(struct file *f, struct uio *u, int64_t *pos)
 {
-    return host_rw(f, u, pos, false);
+    return f->stream ? host_stream_read(f, u) : host_seq_io(f, u, pos, false);
 }
 
 static long host_write(struct file *f, struct uio *u, int64_t *pos)
 {
-    return host_rw(f, u, pos, true);
+    return f->stream ? host_stream_write(f, u) : host_seq_io(f, u, pos, true);
+}
+
+static unsigned int host_poll(struct file *f, struct poll_table *pt)
+{
+    const short events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM;
+    if (pt)
+        pt->host_fd(pt, hfd(f), events);
+    return (unsigned short)poll_host_fd(hfd(f), events);
 }
 
 static long host_llseek(struct file *f, int64_t off, int whence, int64_t *pos)
@@ -201,25 +223,6 @@ static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_
     }
 }
 
-void host_stat_to_kstat(const struct stat *sp, struct kstat *st)
-{
-    const struct stat s = *sp;
-    memset(st, 0, sizeof(*st));
-    st->dev = s.st_dev;
-    st->ino = s.st_ino;
-    st->nlink = s.st_nlink;
-    st->mode = s.st_mode;
-    st->uid = s.st_uid;
-    st->gid = s.st_gid;
-    st->rdev = s.st_rdev;
-    st->size = (uint64_t)s.st_size;
-    st->blksize = (uint32_t)s.st_blksize;
-    st->blocks = (uint64_t)s.st_blocks;
-    st->atime = s.st_atim;
-    st->mtime = s.st_mtim;
-    st->ctime = s.st_ctim;
-}
-
 static long host_stat(struct file *f, struct kstat *st)
 {
     struct stat s;
@@ -246,6 +249,7 @@ static const struct file_ops host_file_ops = {
     .write = host_write,
     .llseek = host_llseek,
     .ioctl = host_ioctl,
+    .poll = host_poll,
     .stat = host_stat,
     .host_fd = host_fd_of,
     .release = host_release,
@@ -257,6 +261,7 @@ struct file *host_file_new(int host_fd, unsigned int flags, const char *name)
     if (!h)
         return NULL;
     h->fd = host_fd;
+    h->no_rwf_nowait = false;
     struct file *f = file_alloc(&host_file_ops, flags, h, name);
     if (!f) {
         free(h);
@@ -264,5 +269,8 @@ struct file *host_file_new(int host_fd, unsigned int flags, const char *name)
     }
     struct stat s;
     f->stream = fstat(host_fd, &s) == 0 && !S_ISREG(s.st_mode) && !S_ISBLK(s.st_mode);
+    off_t off = f->stream ? -1 : lseek(host_fd, 0, SEEK_CUR);
+    if (off > 0)
+        f->pos = off;
     return f;
 }

@@ -202,17 +202,14 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
             }
             size_t want = span < n ? span : n;
             long c = uio_copy_in(u, dst, want);
-            if (c < 0) {
-                rc = c;
+            if (c < 0 || (size_t)c < want) {
+                /* Like Linux, a piece that could be copied only in part is dropped. */
+                rc = -EFAULT;
                 break;
             }
             pipe_buffer_commit(&p->buf, (size_t)c);
             written += c;
             n -= (size_t)c;
-            if ((size_t)c < want) {
-                rc = -EFAULT;
-                break;
-            }
         }
         if (rc < 0)
             break;
@@ -225,7 +222,7 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
     if (written > 0)
         waitq_wake_all(&p->wait);
     if (sigpipe && t)
-        signal_send(t, SIGPIPE, NULL, false, true);
+        signal_send(t, SIGPIPE, NULL, false, false);
     return written > 0 ? written : rc;
 }
 

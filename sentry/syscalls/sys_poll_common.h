@@ -1,0 +1,22 @@
+/* What poll/select and epoll_pwait share: the temporary signal mask and timeouts. */
+#ifndef MOAT_SYSCALLS_POLL_COMMON_H
+#define MOAT_SYSCALLS_POLL_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "abi/arch.h"
+
+struct task;
+
+/* Installs the call's signal mask (usigmask NULL: none): 0, -EINVAL or -EFAULT. */
+long poll_set_sigmask(struct task *t, uaddr_t usigmask, size_t sigsetsize);
+/* Puts the old mask back, unless rc says a handler will run first (then the signal layer does). */
+void poll_restore_sigmask(struct task *t, long rc);
+/* A timespec timeout into a deadline (a zero timeout stays zero: "just look"). */
+long poll_read_timeout(struct task *t, uaddr_t uts, struct timespec *deadline);
+void poll_write_remaining(struct task *t, uaddr_t ut, const struct timespec *deadline,
+                          bool timeval);
+
+#endif
