@@ -21,6 +21,7 @@ void waitq_add(struct waitq *q, struct waitq_entry *e, struct task *t)
 {
     e->task = t;
     e->func = NULL;
+    e->key = ~0u;
     e->prev = NULL;
     pthread_mutex_lock(&q->lock);
     e->next = q->head;
@@ -81,6 +82,28 @@ bool waitq_empty(struct waitq *q)
     bool empty = q->head == NULL;
     pthread_mutex_unlock(&q->lock);
     return empty;
+}
+
+long waitq_wait_locked(struct waitq *q, pthread_mutex_t *lock, struct task *t, bool nonblock,
+                       bool (*cond)(void *arg), void *arg)
+{
+    if (cond(arg))
+        return 0;
+    if (nonblock || !t)
+        return -EAGAIN;
+    struct waitq_entry e;
+    waitq_add(q, &e, t);
+    long rc = 0;
+    while (!cond(arg)) {
+        pthread_mutex_unlock(lock);
+        rc = task_sleep(t, NULL);
+        pthread_mutex_lock(lock);
+        if (rc == -ERESTARTSYS && !cond(arg))
+            break;
+        rc = 0;
+    }
+    waitq_remove(q, &e);
+    return rc;
 }
 
 void task_wake(struct task *t)

@@ -56,6 +56,11 @@ void waitq_wake_all(struct waitq *q);
 void waitq_wake_key(struct waitq *q, uint32_t key);
 bool waitq_empty(struct waitq *q);
 
+/* Waits on q until cond(arg) holds, with `lock` (which guards what cond reads) held on entry and
+ * on return, dropped while asleep. 0, -EAGAIN (nonblock and not ready) or -ERESTARTSYS. */
+long waitq_wait_locked(struct waitq *q, pthread_mutex_t *lock, struct task *t, bool nonblock,
+                       bool (*cond)(void *arg), void *arg);
+
 /* Makes the task's next (or current) task_sleep return. */
 void task_wake(struct task *t);
 

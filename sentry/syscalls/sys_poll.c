@@ -93,7 +93,7 @@ long poll_set_sigmask(struct task *t, uaddr_t usigmask, size_t sigsetsize)
 void poll_restore_sigmask(struct task *t, long rc)
 {
     /* Interrupted: the signal layer restores the mask after the handler has run. */
-    if (rc == -ERESTARTNOHAND || !t->restore_sigmask)
+    if (rc == -ERESTARTNOHAND || rc == -EINTR || !t->restore_sigmask)
         return;
     pthread_mutex_lock(&kernel->tasks_lock);
     t->sigmask = t->saved_sigmask;

@@ -12,7 +12,8 @@ struct task;
 
 /* Installs the call's signal mask (usigmask NULL: none): 0, -EINVAL or -EFAULT. */
 long poll_set_sigmask(struct task *t, uaddr_t usigmask, size_t sigsetsize);
-/* Puts the old mask back, unless rc says a handler will run first (then the signal layer does). */
+/* Puts the old mask back, unless rc (-ERESTARTNOHAND, -EINTR) says a handler runs first: then
+ * the signal layer does, after it. */
 void poll_restore_sigmask(struct task *t, long rc);
 /* A timespec timeout into a deadline (a zero timeout stays zero: "just look"). */
 long poll_read_timeout(struct task *t, uaddr_t uts, struct timespec *deadline);

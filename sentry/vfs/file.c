@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+void (*file_epoll_release)(struct file *f);
+
 struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *priv,
                         const char *name)
 {
@@ -36,6 +38,8 @@ void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    if (f->ep_links && file_epoll_release)
+        file_epoll_release(f);
     locks_release_file(f); /* its OFD and flock locks */
     if (f->ops->release)
         f->ops->release(f);

@@ -116,7 +116,12 @@ struct file {
     struct inode *inode;
     int owner;     /* F_SETOWN */
     int owner_sig; /* F_SETSIG */
+    /* epoll items watching this file, removed when it is released (sentry/fs/anon/epoll.c). */
+    struct epitem *ep_links;
 };
+
+/* Set by epoll: drops f's epoll items when its last reference goes. */
+extern void (*file_epoll_release)(struct file *f);
 
 struct file *file_alloc(const struct file_ops *ops, unsigned int flags, void *priv,
                         const char *name);

@@ -103,33 +103,16 @@ static struct pipe *pipe_of(const struct file *f)
     return ((struct pipe_end *)f->priv)->p;
 }
 
-/* Waits on the pipe's queue until cond(p) holds (pipe lock held on entry and return).
- * 0, -EAGAIN (nonblocking) or -ERESTARTSYS. */
-static long pipe_wait(struct pipe *p, struct task *t, bool nonblock,
-                      bool (*cond)(struct pipe *p, void *arg), void *arg)
+/* Waits on the pipe's queue until cond (which reads the pipe) holds; pipe lock held. */
+static long pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool (*cond)(void *arg),
+                      void *arg)
 {
-    if (cond(p, arg))
-        return 0;
-    if (nonblock)
-        return -EAGAIN;
-    struct waitq_entry e;
-    waitq_add(&p->wait, &e, t);
-    long rc = 0;
-    while (!cond(p, arg)) {
-        pthread_mutex_unlock(&p->lock);
-        rc = task_sleep(t, NULL);
-        pthread_mutex_lock(&p->lock);
-        if (rc == -ERESTARTSYS && !cond(p, arg))
-            break;
-        rc = 0;
-    }
-    waitq_remove(&p->wait, &e);
-    return rc;
+    return waitq_wait_locked(&p->wait, &p->lock, t, nonblock, cond, arg);
 }
 
-static bool readable_now(struct pipe *p, void *arg)
+static bool readable_now(void *arg)
 {
-    (void)arg;
+    struct pipe *p = arg;
     return p->buf.len > 0 || p->writers == 0;
 }
 
@@ -140,7 +123,7 @@ static long pipe_read(struct file *f, struct uio *u, int64_t *pos)
     if (u->resid == 0)
         return 0;
     pthread_mutex_lock(&p->lock);
-    long total = pipe_wait(p, task_current(), f->flags & O_NONBLOCK, readable_now, NULL);
+    long total = pipe_wait(p, task_current(), f->flags & O_NONBLOCK, readable_now, p);
     while (total >= 0 && u->resid > 0 && p->buf.len > 0) {
         char *src;
         size_t span = pipe_buffer_read_span(&p->buf, &src);
@@ -158,17 +141,19 @@ static long pipe_read(struct file *f, struct uio *u, int64_t *pos)
     }
     pthread_mutex_unlock(&p->lock);
     if (total > 0)
-        waitq_wake_all(&p->wait);
+        waitq_wake_key(&p->wait, POLLOUT | POLLWRNORM); /* room for writers */
     return total;
 }
 
 struct write_state {
+    struct pipe *p;
     size_t left, total;
 };
 
-static bool writable_now(struct pipe *p, void *arg)
+static bool writable_now(void *arg)
 {
     struct write_state *w = arg;
+    struct pipe *p = w->p;
     return p->readers == 0 || pipe_buffer_write_now(&p->buf, w->left, w->total) > 0;
 }
 
@@ -177,7 +162,7 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
     (void)pos;
     struct pipe *p = pipe_of(f);
     struct task *t = task_current();
-    struct write_state w = {u->resid, u->resid};
+    struct write_state w = {p, u->resid, u->resid};
     if (w.total == 0)
         return 0;
     long written = 0, rc = 0;
@@ -215,12 +200,12 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
             break;
         /* Readers may drain what is there while we wait for more room. */
         pthread_mutex_unlock(&p->lock);
-        waitq_wake_all(&p->wait);
+        waitq_wake_key(&p->wait, POLLIN | POLLRDNORM);
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
     if (written > 0)
-        waitq_wake_all(&p->wait);
+        waitq_wake_key(&p->wait, POLLIN | POLLRDNORM);
     if (sigpipe && t)
         signal_send(t, SIGPIPE, NULL, false, false);
     return written > 0 ? written : rc;
@@ -420,13 +405,15 @@ static struct pipe *fifo_get(struct inode *ino, struct task *t)
 }
 
 struct fifo_wait {
+    struct pipe *p;
     bool for_writer;
     unsigned int counter; /* the other side's counter when we began */
 };
 
-static bool fifo_peer_came(struct pipe *p, void *arg)
+static bool fifo_peer_came(void *arg)
 {
     struct fifo_wait *w = arg;
+    struct pipe *p = w->p;
     return w->for_writer ? (p->writers > 0 || p->w_counter != w->counter)
                          : (p->readers > 0 || p->r_counter != w->counter);
 }
@@ -461,7 +448,7 @@ static long fifo_open(struct dentry *d, struct file *f, int flags)
         return 0;
     /* Blocking open: wait until the other side has been opened. */
     pthread_mutex_lock(&p->lock);
-    struct fifo_wait w = {.for_writer = acc == O_RDONLY};
+    struct fifo_wait w = {.p = p, .for_writer = acc == O_RDONLY};
     w.counter = w.for_writer ? p->w_counter : p->r_counter;
     rc = pipe_wait(p, t, false, fifo_peer_came, &w);
     pthread_mutex_unlock(&p->lock);
