@@ -2,6 +2,7 @@
  * application memory exists, every copy faults; tests use kernel uios) and the file-lock table
  * (no locks are taken, and its task waits are not linked in). */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "sentry/mm/usercopy.h"
 #include "sentry/vfs/locks.h"
@@ -36,4 +37,30 @@ void locks_release_posix(struct file *f, struct fd_table *owner)
 void locks_release_file(struct file *f)
 {
     (void)f;
+}
+
+/* Host stream files (sentry/fs/host/host_file.c) wait and signal through the kernel: these
+ * tests never block on a host stream. */
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+struct task;
+short poll_host_fd(int fd, short events)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    return poll(&p, 1, 0) > 0 ? p.revents : 0;
+}
+long task_sleep_fds(struct task *t, struct pollfd *fds, int nfds, const struct timespec *deadline)
+{
+    (void)t, (void)fds, (void)nfds, (void)deadline;
+    return -EAGAIN;
+}
+long signal_send(struct task *target, int sig, const siginfo_t *info, bool group, bool from_kernel)
+{
+    (void)target, (void)sig, (void)info, (void)group, (void)from_kernel;
+    return 0;
+}
+__attribute__((weak)) struct task *task_current(void)
+{
+    return NULL;
 }
