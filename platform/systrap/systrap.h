@@ -47,6 +47,8 @@ struct systrap_ctx {
     bool dead;
     bool fs_known;
     uint64_t cur_fs; /* the fs base the host thread has */
+    bool gs_known;
+    uint64_t cur_gs; /* and its gs base */
     uint64_t uc_off; /* the current frame's ucontext, validated, as an offset in the slot */
     uint64_t fp_off; /* its XSAVE area, validated */
     int cpu;
@@ -114,7 +116,7 @@ void systrap_ctx_release(struct platform_ctx *ctx);
 
 /* Stub symbols (platform/systrap/systrap_stub.S). */
 extern const char st_code_start[], st_code_end[], st_zygote_entry[], st_handler[], st_restorer[];
-extern const char st_ip_yield[], st_ctl_syscall[];
+extern const char st_ip_yield[], st_ctl_syscall[], st_ip_setgs[];
 extern const char st_ip_wake[], st_ip_wait[], st_ip_exit[], st_ip_setfs[], st_ip_sigreturn[];
 
 #endif

@@ -41,14 +41,20 @@ struct site {
 };
 
 /* Application threads: every syscall traps (SIGSYS to the handler) except the handler's own,
- * each only at its own instruction and with its own fixed argument; other ABIs kill. */
+ * each only at its own instruction and with its own fixed argument; other ABIs trap too. */
 static int build_app_filter(struct sock_filter *f, uint64_t stub_start)
 {
+    /* clang-format off */
     const struct site sites[] = {
-        {SYS_rt_sigreturn, st_ip_sigreturn, -1, 0}, {SYS_futex, st_ip_wake, 1, FUTEX_WAKE},
-        {SYS_futex, st_ip_wait, 1, FUTEX_WAIT},     {SYS_exit, st_ip_exit, -1, 0},
-        {SYS_sched_yield, st_ip_yield, -1, 0},      {SYS_arch_prctl, st_ip_setfs, 0, ARCH_SET_FS},
+        {SYS_rt_sigreturn, st_ip_sigreturn, -1, 0},
+        {SYS_futex, st_ip_wake, 1, FUTEX_WAKE},
+        {SYS_futex, st_ip_wait, 1, FUTEX_WAIT},
+        {SYS_exit, st_ip_exit, -1, 0},
+        {SYS_sched_yield, st_ip_yield, -1, 0},
+        {SYS_arch_prctl, st_ip_setfs, 0, ARCH_SET_FS},
+        {SYS_arch_prctl, st_ip_setgs, 0, ARCH_SET_GS},
     };
+    /* clang-format on */
     uint64_t hi = (stub_start + (uint64_t)(st_ip_wake - st_code_start)) >> 32;
     int n = 0;
     f[n++] =
@@ -122,6 +128,9 @@ static int build_ctl_filter(struct sock_filter *out, size_t max)
     if (rc == 0)
         rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
                               SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
+    if (rc == 0)
+        rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
+                              SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
     int fd = -1;
     if (rc == 0 && (fd = memfd_create("moat-ctl-filter", MFD_CLOEXEC)) < 0)
         rc = -errno;

@@ -66,7 +66,7 @@
 #define ST_HDR_TID            36 /* u32: the thread's tid (set and cleared by the kernel) */
 #define ST_HDR_FS             40 /* u64: new fs base when ST_CMD_SET_FS */
 #define ST_HDR_SIGSTACK       48 /* stack_t for sigaltstack */
-#define ST_HDR_SPIN           72 /* u32: how long the handler spins before it sleeps */
+#define ST_HDR_GS 72            /* u64: new gs base when ST_CMD_SET_GS */
 
 #define ST_RUNNING 0
 #define ST_TRAPPED 1
@@ -74,5 +74,6 @@
 
 #define ST_CMD_SET_FS 1
 #define ST_CMD_EXIT   2
+#define ST_CMD_SET_GS 4
 
 #endif

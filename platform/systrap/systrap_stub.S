@@ -15,6 +15,7 @@
 #define FUTEX_WAKE 1
 #define MAP_SHARED_FIXED 0x11
 #define ARCH_SET_FS 0x1002
+#define ARCH_SET_GS 0x1001
 
 /* Maps the region memfd in \fd over the region: the request pages read-only, the rest writable. */
 .macro MAP_REGION fd
@@ -113,7 +114,15 @@ st_ip_exit:
     syscall
     .globl st_ip_setfs
 st_ip_setfs:
-6:  movl $ST_RUNNING, ST_HDR_STATE(%rbx)
+6:  test $ST_CMD_SET_GS, %r12d
+    jz 7f
+    mov $ARCH_SET_GS, %edi
+    mov ST_HDR_GS(%rbx), %rsi
+    mov $__NR_arch_prctl, %eax
+    syscall
+    .globl st_ip_setgs
+st_ip_setgs:
+7:  movl $ST_RUNNING, ST_HDR_STATE(%rbx)
     add $8, %rsp                        /* rt_sigreturn finds the frame at rsp - 8 */
     .globl st_restorer
 st_restorer:

@@ -187,6 +187,7 @@ static void load_regs(struct systrap_ctx *c, arch_regs *r)
     r->rip = sc.rip, r->eflags = sc.eflags;
     r->cs = USER_CS, r->ss = USER_SS, r->ds = r->es = r->fs = r->gs = 0;
     r->fs_base = c->cur_fs;
+    r->gs_base = c->cur_gs;
     r->orig_rax = (uint64_t)-1;
 }
 
@@ -222,6 +223,12 @@ void systrap_switch_to(struct platform_ctx *ctx, arch_regs *regs, struct trap *t
         c->fs_known = true;
         cmd |= ST_CMD_SET_FS;
     }
+    if (!c->gs_known || regs->gs_base != c->cur_gs) {
+        memcpy(c->slot_map + ST_HDR_GS, &regs->gs_base, 8);
+        c->cur_gs = regs->gs_base;
+        c->gs_known = true;
+        cmd |= ST_CMD_SET_GS;
+    }
     resume(c, cmd);
     uint64_t info_off;
     if (wait_trapped(c) < 0)
@@ -231,9 +238,7 @@ void systrap_switch_to(struct platform_ctx *ctx, arch_regs *regs, struct trap *t
         kill(ctx->as->host_pid, SIGKILL);
         goto dead;
     }
-    uint64_t gs_base = regs->gs_base;
     load_regs(c, regs);
-    regs->gs_base = gs_base;
     memcpy(&trap->info, c->slot_map + info_off, sizeof(trap->info));
     classify(trap, regs);
     return;

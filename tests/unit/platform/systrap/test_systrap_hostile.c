@@ -99,6 +99,7 @@ Test(hostile, handler_syscall_instructions_allow_only_their_own_call, .init = se
     expect_trapped(stub_addr(st_ip_wait) - 2, SYS_futex, TARGET, FUTEX_CMP_REQUEUE, 1, 0, 0, 0);
     expect_trapped(stub_addr(st_ip_setfs) - 2, SYS_arch_prctl, ARCH_MAP_VDSO_64, TARGET, 0, 0, 0,
                    0);
+    expect_trapped(stub_addr(st_ip_setgs) - 2, SYS_arch_prctl, ARCH_SET_FS, TARGET, 0, 0, 0, 0);
     expect_trapped(stub_addr(st_ip_exit) - 2, SYS_exit_group, 0, 0, 0, 0, 0, 0);
     expect_trapped(stub_addr(st_ip_sigreturn) - 2, SYS_openat, (uint64_t)-100, 0, 0, 0, 0, 0);
     expect_trapped(stub_addr(st_ip_yield) - 2, SYS_kill, 1, SIGKILL, 0, 0, 0, 0);
