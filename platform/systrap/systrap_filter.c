@@ -10,6 +10,7 @@
 #include <linux/seccomp.h>
 #include <asm/prctl.h>
 #include <seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -106,15 +107,21 @@ static int build_ctl_filter(struct sock_filter *out, size_t max)
         return -EINVAL;
     }
     static const int any[] = {
-        SCMP_SYS(mmap),        SCMP_SYS(munmap),      SCMP_SYS(mprotect), SCMP_SYS(mremap),
-        SCMP_SYS(madvise),     SCMP_SYS(msync),       SCMP_SYS(mincore),  SCMP_SYS(clone),
-        SCMP_SYS(close),       SCMP_SYS(dup2),        SCMP_SYS(futex),    SCMP_SYS(exit),
-        SCMP_SYS(exit_group),  SCMP_SYS(sigaltstack), SCMP_SYS(getppid),  SCMP_SYS(rt_sigreturn),
-        SCMP_SYS(sched_yield),
+        SCMP_SYS(mmap),        SCMP_SYS(munmap),  SCMP_SYS(mprotect),     SCMP_SYS(mremap),
+        SCMP_SYS(madvise),     SCMP_SYS(msync),   SCMP_SYS(mincore),      SCMP_SYS(close),
+        SCMP_SYS(dup2),        SCMP_SYS(futex),   SCMP_SYS(exit),         SCMP_SYS(exit_group),
+        SCMP_SYS(sigaltstack), SCMP_SYS(getppid), SCMP_SYS(rt_sigreturn), SCMP_SYS(sched_yield),
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof(any) / sizeof(any[0]) && rc == 0; i++)
         rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, any[i], 0);
+    /* clone: exactly the stub's three kinds (st_op_fork, st_op_thread), no namespaces. */
+    const uint64_t clones[] = {CLONE_PARENT, CLONE_PARENT | CLONE_VM,
+                               CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                   CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID};
+    for (size_t i = 0; i < sizeof(clones) / sizeof(clones[0]) && rc == 0; i++)
+        rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_EQ, clones[i]));
     if (rc == 0)
         rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, SCMP_A0(SCMP_CMP_EQ, 0));
     if (rc == 0)
