@@ -73,6 +73,20 @@ def wait_exited_unreaped(pid, deadline):
         time.sleep(0.005)
 
 
+def default_signals():
+    """Both runs start with every signal at its default action and none blocked, as the sandbox's
+    init does: a runner started under nohup or `( ... &)` must not hand the native run an ignored
+    SIGHUP or SIGQUIT (the programs test default actions)."""
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def run(argv, env, timeout):
     """Runs argv in its own process group with stdin from /dev/null. Whatever happens, every
     process left in the group is killed while the leader is still an unreaped zombie (so its
@@ -81,7 +95,8 @@ def run(argv, env, timeout):
     deadline = time.monotonic() + timeout
     with open(os.devnull, "rb") as devnull:
         proc = subprocess.Popen(argv, stdin=devnull, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env, start_new_session=True)
+                                stderr=subprocess.PIPE, env=env, start_new_session=True,
+                                preexec_fn=default_signals)
     _active_group = proc.pid
     try:
         stdout, stderr, eof = read_until_eof(proc, deadline)
