@@ -20,4 +20,9 @@ int task_nofile(struct task *t);
 /* The file at fd (referenced), or NULL; for O_PATH files, NULL too unless allow_path. */
 struct file *task_file(struct task *t, int fd, bool allow_path);
 
+/* Installs a call's temporary signal mask (ppoll, pselect6, epoll_pwait, rt_sigsuspend; usigmask
+ * NULL: none), restored when the call returns or after the handler it lets run: 0, -EINVAL or
+ * -EFAULT. Defined in sys_signal.c. */
+long temporary_sigmask_set(struct task *t, uaddr_t usigmask, size_t sigsetsize);
+
 #endif

@@ -144,11 +144,12 @@ struct getdents_ctx {
     bool full; /* an entry did not fit */
 };
 
-static bool emit_dirent64(struct dir_context *c, const char *name, size_t len, uint64_t ino,
-                          unsigned int type, int64_t next_pos)
+/* Appends one record: ino, off, reclen, then the name at name_off; d_type goes at type_off from the
+ * record's start (>= 0) or from its end (< 0). false when it does not fit. */
+static bool emit_record(struct getdents_ctx *g, const char *name, size_t len, uint64_t ino,
+                        unsigned int type, int64_t next_pos, size_t name_off, long type_off)
 {
-    struct getdents_ctx *g = (struct getdents_ctx *)c;
-    size_t reclen = (19 + len + 1 + 7) & ~(size_t)7;
+    size_t reclen = (name_off + len + 1 + (type_off < 0) + 7) & ~(size_t)7;
     if (g->used + reclen > g->len) {
         g->full = true;
         return false;
@@ -159,10 +160,17 @@ static bool emit_dirent64(struct dir_context *c, const char *name, size_t len, u
     memcpy(p + 8, &next_pos, 8);
     uint16_t rl = (uint16_t)reclen;
     memcpy(p + 16, &rl, 2);
-    p[18] = (char)type;
-    memcpy(p + 19, name, len);
+    memcpy(p + name_off, name, len);
+    p[type_off >= 0 ? (size_t)type_off : reclen - 1] = (char)type;
     g->used += reclen;
     return true;
+}
+
+/* struct linux_dirent64 (getdents64): ino, off, reclen, d_type, name, NUL, padding. */
+static bool emit_dirent64(struct dir_context *c, const char *name, size_t len, uint64_t ino,
+                          unsigned int type, int64_t next_pos)
+{
+    return emit_record((struct getdents_ctx *)c, name, len, ino, type, next_pos, 19, 18);
 }
 
 /* struct linux_dirent (getdents, 78): ino, off, reclen, name, NUL, padding, then d_type in the
@@ -170,22 +178,7 @@ static bool emit_dirent64(struct dir_context *c, const char *name, size_t len, u
 static bool emit_dirent(struct dir_context *c, const char *name, size_t len, uint64_t ino,
                         unsigned int type, int64_t next_pos)
 {
-    struct getdents_ctx *g = (struct getdents_ctx *)c;
-    size_t reclen = (18 + len + 2 + 7) & ~(size_t)7;
-    if (g->used + reclen > g->len) {
-        g->full = true;
-        return false;
-    }
-    char *p = g->buf + g->used;
-    memset(p, 0, reclen);
-    memcpy(p, &ino, 8);
-    memcpy(p + 8, &next_pos, 8);
-    uint16_t rl = (uint16_t)reclen;
-    memcpy(p + 16, &rl, 2);
-    memcpy(p + 18, name, len);
-    p[reclen - 1] = (char)type;
-    g->used += reclen;
-    return true;
+    return emit_record((struct getdents_ctx *)c, name, len, ino, type, next_pos, 18, -1);
 }
 
 static long getdents_common(struct task *t, int fd, uaddr_t dirent, unsigned int count,

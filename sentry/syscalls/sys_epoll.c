@@ -98,7 +98,7 @@ long sys_epoll_wait(struct task *t, int epfd, uaddr_t events, int maxevents, int
 long sys_epoll_pwait(struct task *t, int epfd, uaddr_t events, int maxevents, int timeout,
                      uaddr_t sigmask, size_t sigsetsize)
 {
-    long rc = poll_set_sigmask(t, sigmask, sigsetsize);
+    long rc = temporary_sigmask_set(t, sigmask, sigsetsize);
     if (rc < 0)
         return rc;
     rc = ms_wait(t, epfd, events, maxevents, timeout);
@@ -113,7 +113,7 @@ long sys_epoll_pwait2(struct task *t, int epfd, uaddr_t events, int maxevents, u
     long rc;
     if (timeout && (rc = poll_read_timeout(t, timeout, &deadline)) < 0)
         return rc;
-    if ((rc = poll_set_sigmask(t, sigmask, sigsetsize)) < 0)
+    if ((rc = temporary_sigmask_set(t, sigmask, sigsetsize)) < 0)
         return rc;
     rc = epoll_wait_common(t, epfd, events, maxevents, timeout ? &deadline : NULL);
     poll_restore_sigmask(t, rc);

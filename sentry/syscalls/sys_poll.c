@@ -72,24 +72,6 @@ static long do_poll(struct task *t, struct pollfd *fds, unsigned int nfds,
     return rc;
 }
 
-long poll_set_sigmask(struct task *t, uaddr_t usigmask, size_t sigsetsize)
-{
-    if (!usigmask)
-        return 0;
-    if (sigsetsize != sizeof(uint64_t))
-        return -EINVAL;
-    uint64_t set;
-    if (copy_in(t, &set, usigmask, sizeof(set)) < 0)
-        return -EFAULT;
-    pthread_mutex_lock(&kernel->tasks_lock);
-    t->saved_sigmask = t->sigmask;
-    t->restore_sigmask = true;
-    t->sigmask = set & ~UNBLOCKABLE_SIGNALS;
-    signal_recalc(t);
-    pthread_mutex_unlock(&kernel->tasks_lock);
-    return 0;
-}
-
 void poll_restore_sigmask(struct task *t, long rc)
 {
     /* Interrupted: the signal layer restores the mask after the handler has run. */
@@ -184,7 +166,7 @@ long sys_ppoll(struct task *t, uaddr_t ufds, unsigned int nfds, uaddr_t tsp, uad
     long rc;
     if (tsp && (rc = poll_read_timeout(t, tsp, &deadline)) < 0)
         return rc;
-    if ((rc = poll_set_sigmask(t, sigmask, sigsetsize)) < 0)
+    if ((rc = temporary_sigmask_set(t, sigmask, sigsetsize)) < 0)
         return rc;
     rc = poll_fds(t, ufds, nfds, tsp ? &deadline : NULL);
     poll_restore_sigmask(t, rc);
@@ -299,7 +281,7 @@ long sys_pselect6(struct task *t, int n, uaddr_t inp, uaddr_t outp, uaddr_t exp,
         } pack;
         if (copy_in(t, &pack, sig, sizeof(pack)) < 0)
             return -EFAULT;
-        if ((rc = poll_set_sigmask(t, pack.ss, pack.ss_len)) < 0)
+        if ((rc = temporary_sigmask_set(t, pack.ss, pack.ss_len)) < 0)
             return rc;
     }
     rc = do_select(t, n, inp, outp, exp, tsp ? &deadline : NULL);

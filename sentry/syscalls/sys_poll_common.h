@@ -1,4 +1,4 @@
-/* What poll/select and epoll_pwait share: the temporary signal mask and timeouts. */
+/* What poll/select and epoll_pwait share: restoring the temporary signal mask, and timeouts. */
 #ifndef MOAT_SYSCALLS_POLL_COMMON_H
 #define MOAT_SYSCALLS_POLL_COMMON_H
 
@@ -10,8 +10,6 @@
 
 struct task;
 
-/* Installs the call's signal mask (usigmask NULL: none): 0, -EINVAL or -EFAULT. */
-long poll_set_sigmask(struct task *t, uaddr_t usigmask, size_t sigsetsize);
 /* Puts the old mask back, unless rc (-ERESTARTNOHAND, -EINTR) says a handler runs first: then
  * the signal layer does, after it. */
 void poll_restore_sigmask(struct task *t, long rc);

@@ -108,7 +108,7 @@ static void user_info(struct task *t, int sig, int code, siginfo_t *info)
 struct kill_walk {
     struct task *sender;
     int sig;
-    pid_t pgid;  /* > 0: a process group; 0: every process but init and the sender's */
+    pid_t pgid; /* > 0: a process group; 0: every process but init and the sender's */
     int sent, denied;
     siginfo_t info;
 };
@@ -246,12 +246,14 @@ long sys_pause(struct task *t)
     return sleep_for_signal(t);
 }
 
-long sys_rt_sigsuspend(struct task *t, uaddr_t unewset, size_t sigsetsize)
+long temporary_sigmask_set(struct task *t, uaddr_t usigmask, size_t sigsetsize)
 {
+    if (!usigmask)
+        return 0;
     if (sigsetsize != sizeof(uint64_t))
         return -EINVAL;
     uint64_t set;
-    if (copy_in(t, &set, unewset, sizeof(set)) < 0)
+    if (copy_in(t, &set, usigmask, sizeof(set)) < 0)
         return -EFAULT;
     pthread_mutex_lock(&kernel->tasks_lock);
     t->saved_sigmask = t->sigmask;
@@ -259,7 +261,17 @@ long sys_rt_sigsuspend(struct task *t, uaddr_t unewset, size_t sigsetsize)
     t->sigmask = set & ~UNBLOCKABLE_SIGNALS;
     signal_recalc(t);
     pthread_mutex_unlock(&kernel->tasks_lock);
-    return sleep_for_signal(t);
+    return 0;
+}
+
+long sys_rt_sigsuspend(struct task *t, uaddr_t unewset, size_t sigsetsize)
+{
+    if (sigsetsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (!unewset)
+        return -EFAULT; /* the mask is not optional here */
+    long rc = temporary_sigmask_set(t, unewset, sigsetsize);
+    return rc < 0 ? rc : sleep_for_signal(t);
 }
 
 long sys_rt_sigtimedwait(struct task *t, uaddr_t uthese, uaddr_t uinfo, uaddr_t uts,
@@ -320,7 +332,7 @@ long sys_sigaltstack(struct task *t, uaddr_t uss, uaddr_t uoss)
     if (uoss) {
         stack_t old = {.ss_sp = (void *)(uintptr_t)t->altstack.sp,
                        .ss_size = t->altstack.size,
-                       .ss_flags = on                   ? SS_ONSTACK
+                       .ss_flags = on                 ? SS_ONSTACK
                                    : t->altstack.size ? t->altstack.flags
                                                       : SS_DISABLE};
         if (copy_out(t, uoss, &old, sizeof(old)) < 0)
