@@ -45,6 +45,9 @@ static struct conn conns[MAX_CONNS];
 static int nconns;
 static int event_fd = -1; /* tasks exiting wake the main thread through it */
 static bool started;
+/* init's preserved fds (`create --preserve-fds`), sent by the monitor before start. */
+static int init_fds[CONTROL_MAX_FDS];
+static int ninit_fds;
 
 void control_notify(void)
 {
@@ -101,6 +104,8 @@ static long start_init(char *err, size_t errlen)
                   .fsgid = cfg->gid},
         .umask = cfg->umask,
         .stdio_fds = {cfg->stdio_fds[0], cfg->stdio_fds[1], cfg->stdio_fds[2]},
+        .extra_fds = init_fds,
+        .nextra_fds = ninit_fds,
         .is_init = true,
     };
     a.creds.ngroups = cfg->ngroups < CREDS_MAX_GROUPS ? cfg->ngroups : CREDS_MAX_GROUPS;
@@ -108,6 +113,10 @@ static long start_init(char *err, size_t errlen)
     long rc = task_spawn(kernel, &a, err, errlen);
     if (rc >= 0)
         started = true;
+    /* init has its copies now (or never will). */
+    for (int i = 0; i < ninit_fds; i++)
+        close(init_fds[i]);
+    ninit_fds = 0;
     return rc;
 }
 
@@ -217,7 +226,7 @@ static int64_t get_int(json_object *o, const char *key, int64_t dflt)
                : dflt;
 }
 
-static void handle_exec(struct conn *c, json_object *req, const int fds[3])
+static void handle_exec(struct conn *c, json_object *req, const int *fds, int nfds)
 {
     json_object *v;
     char **argv = json_object_object_get_ex(req, "args", &v) ? strv_from_json(v) : NULL;
@@ -249,6 +258,8 @@ static void handle_exec(struct conn *c, json_object *req, const int fds[3])
                   .fsgid = gid},
         .umask = (unsigned int)get_int(req, "umask", 022) & 0777,
         .stdio_fds = {fds[0], fds[1], fds[2]},
+        .extra_fds = fds + 3,
+        .nextra_fds = nfds > 3 ? nfds - 3 : 0,
         .exit_hook = exec_exit_hook,
         .exit_hook_arg = hook,
     };
@@ -293,10 +304,12 @@ static const char *state_name(void)
 static bool handle_message(struct conn *c)
 {
     char *buf = malloc(MSG_MAX);
-    int fds[3] = {-1, -1, -1};
+    int fds[CONTROL_MAX_FDS], nfds = 0;
+    for (int i = 0; i < 3; i++)
+        fds[i] = -1;
     union {
         struct cmsghdr h;
-        char b[CMSG_SPACE(3 * sizeof(int))];
+        char b[CMSG_SPACE(CONTROL_MAX_FDS * sizeof(int))];
     } cm;
     struct iovec iov = {buf, MSG_MAX - 1};
     struct msghdr mh = {
@@ -313,8 +326,8 @@ static bool handle_message(struct conn *c)
             for (size_t i = 0; i < k; i++) {
                 int fd;
                 memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
-                if (i < 3)
-                    fds[i] = fd;
+                if (nfds < CONTROL_MAX_FDS)
+                    fds[nfds++] = fd;
                 else
                     close(fd);
             }
@@ -360,13 +373,22 @@ static bool handle_message(struct conn *c)
         else if (c->exec_pid)
             reply_error(c->fd, "exec: this connection already runs a process");
         else
-            handle_exec(c, req, fds);
+            handle_exec(c, req, fds, nfds);
+    } else if (strcmp(op, "fds") == 0) {
+        /* init's preserved fds: kept until start gives init its copies. */
+        if (started || ninit_fds) {
+            reply_error(c->fd, "fds: %s", started ? "init has started" : "already given");
+        } else {
+            memcpy(init_fds, fds, (size_t)nfds * sizeof(int));
+            ninit_fds = nfds;
+            nfds = 0;
+            send_json(c->fd, ok_reply());
+        }
     } else {
         reply_error(c->fd, "unknown request \"%s\"", op);
     }
-    for (int i = 0; i < 3; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
     if (req)
         json_object_put(req);
     return true;

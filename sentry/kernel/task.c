@@ -68,10 +68,11 @@ struct task *task_alloc(void)
     return t;
 }
 
-/* A process's stdio from host fds (the CLI's, or an exec request's): each becomes a host file. */
-static int install_stdio(struct task *t, const int host_fds[3])
+/* A process's stdio, or its preserved fds, from host fds (the CLI's, or an exec request's): each
+ * becomes a host file at first, first + 1, ... */
+static int install_host_fds(struct task *t, const int *host_fds, int n, int first)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n; i++) {
         if (host_fds[i] < 0)
             continue;
         int fd = fcntl(host_fds[i], F_DUPFD_CLOEXEC, 3);
@@ -87,7 +88,7 @@ static int install_stdio(struct task *t, const int host_fds[3])
             close(fd);
             return -ENOMEM;
         }
-        int rc = fd_install_at(t->files, i, f, false, INT32_MAX);
+        int rc = fd_install_at(t->files, first + i, f, false, INT32_MAX);
         file_put(f);
         if (rc < 0)
             return rc;
@@ -268,7 +269,8 @@ long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size
     }
     t->creds = a->creds;
     creds_init_caps(&t->creds);
-    if ((rc = install_stdio(t, a->stdio_fds)) < 0) {
+    if ((rc = install_host_fds(t, a->stdio_fds, 3, 0)) < 0 ||
+        (rc = install_host_fds(t, a->extra_fds, a->nextra_fds, 3)) < 0) {
         snprintf(errbuf, errlen, "cannot set up stdio: %s", strerror((int)-rc));
         goto fail_quiet;
     }

@@ -25,7 +25,7 @@ struct fs_context;
 struct file;
 struct tg_timers;
 
-#define KSIG_MAX 64
+#define KSIG_MAX    64
 #define SIGBIT(sig) (1ULL << ((sig)-1))
 
 /* struct sigaction as rt_sigaction passes it on x86-64. */
@@ -85,16 +85,16 @@ struct thread_group {
     struct task *threads; /* live threads, through task->tg_next */
     int nlive;
 
-    struct thread_group *parent;  /* NULL for init */
+    struct thread_group *parent;   /* NULL for init */
     struct thread_group *children; /* child processes, zombies included */
     struct thread_group *sibling;
-    int exit_signal;              /* sent to the parent when the process ends (SIGCHLD) */
+    int exit_signal; /* sent to the parent when the process ends (SIGCHLD) */
     pid_t pgid, sid;
-    bool did_exec;                /* setpgid by the parent is refused after exec */
+    bool did_exec; /* setpgid by the parent is refused after exec */
 
     /* Exit: the first fatal event decides the status. */
     bool group_exiting;
-    int group_exit_status;        /* wait status: code << 8, or signal (| 0x80 for core) */
+    int group_exit_status; /* wait status: code << 8, or signal (| 0x80 for core) */
     bool zombie;
 
     /* Job control. */
@@ -106,12 +106,12 @@ struct thread_group {
     struct sigpending shared_pending;
     struct sighand *sighand;
     struct rlimit rlimits[RLIM_NLIMITS];
-    struct waitq child_wait; /* this process waits here for its children */
-    pid_t host_pid_for_times; /* the stub process whose CPU time is this process's */
+    struct waitq child_wait;    /* this process waits here for its children */
+    pid_t host_pid_for_times;   /* the stub process whose CPU time is this process's */
     struct timespec start_time; /* CLOCK_MONOTONIC */
     int64_t children_utime_ns, children_stime_ns;
     int pdeath_signal;
-    struct tg_timers *timers; /* interval and POSIX timers (ptimers.c), NULL until first use */
+    struct tg_timers *timers;   /* interval and POSIX timers (ptimers.c), NULL until first use */
     int64_t utime_ns, stime_ns; /* the process's own CPU time, sampled as its threads exit */
     bool child_subreaper;       /* PR_SET_CHILD_SUBREAPER */
     int membarrier_registered;  /* MEMBARRIER_CMD_REGISTER_* commands seen */
@@ -137,11 +137,11 @@ struct task {
     enum task_state state;
 
     /* Signals (under tasks_lock). */
-    uint64_t sigmask;        /* blocked signals, bit (sig-1) */
-    uint64_t saved_sigmask;  /* restored after a handler runs (sigsuspend, ppoll, pselect) */
+    uint64_t sigmask;       /* blocked signals, bit (sig-1) */
+    uint64_t saved_sigmask; /* restored after a handler runs (sigsuspend, ppoll, pselect) */
     bool restore_sigmask;
     struct sigpending pending;
-    int sigpending_hint;     /* atomic: something may be deliverable; checked at every trap */
+    int sigpending_hint; /* atomic: something may be deliverable; checked at every trap */
     struct k_stack_state {
         uint64_t sp, size;
         int flags;
@@ -149,14 +149,14 @@ struct task {
 
     /* Blocking: the task sleeps on wake_fd (an eventfd); see wait.h. */
     int wake_fd;
-    int in_user; /* atomic: running application code (a kick is needed to stop it) */
+    int in_user;  /* atomic: running application code (a kick is needed to stop it) */
     int sleeping; /* atomic: blocked in the sentry (what /proc shows as state S) */
 
     /* The syscall being served: saved for strace and restart. */
     uint64_t sc_nr;
     uint64_t sc_args[6];
-    bool regs_replaced;   /* the handler set all registers itself (execve, rt_sigreturn) */
-    bool syscall_return;  /* the last trap was a syscall: its result may need a restart */
+    bool regs_replaced;  /* the handler set all registers itself (execve, rt_sigreturn) */
+    bool syscall_return; /* the last trap was a syscall: its result may need a restart */
     long (*restart_fn)(struct task *t); /* restart_syscall(2) */
     struct timespec restart_deadline;
     int restart_clock;
@@ -170,12 +170,12 @@ struct task {
     struct task *vfork_parent;
     bool vfork_done;
 
-    int exit_code; /* exit(2) status of this thread */
-    int cpu;       /* the virtual CPU getcpu reports */
+    int exit_code;         /* exit(2) status of this thread */
+    int cpu;               /* the virtual CPU getcpu reports */
     uint64_t cpu_affinity; /* virtual CPUs */
     bool no_new_privs;
     int dumpable;
-    int64_t utime_ns, stime_ns; /* CPU time accounted at exit */
+    int64_t utime_ns, stime_ns;       /* CPU time accounted at exit */
     int sched_policy, sched_priority; /* sched_setscheduler (SCHED_OTHER, 0 by default) */
     int nice;                         /* setpriority, -20..19 */
     uint64_t timer_slack_ns;          /* PR_SET_TIMERSLACK; 0: the default */
@@ -197,7 +197,9 @@ struct spawn_args {
     const char *cwd;
     struct creds creds;
     unsigned int umask;
-    int stdio_fds[3]; /* host fds (duplicated; -1: closed) */
+    int stdio_fds[3];     /* host fds (duplicated; -1: closed) */
+    const int *extra_fds; /* host fds that become 3, 4, ... (--preserve-fds; duplicated) */
+    int nextra_fds;
     bool is_init;
     void (*exit_hook)(struct thread_group *tg, int wait_status, void *arg);
     void *exit_hook_arg;

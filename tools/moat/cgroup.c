@@ -1,6 +1,7 @@
 /* A cgroup per sandbox: cgroup v2 at /sys/fs/cgroup/moat/<id> when the unified hierarchy has the
  * controllers, else one v1 directory per controller under the CLI's own cgroup. Limits, joining
- * from a forked child, reporting what was hit, and removal (docs/security.md). */
+ * from a forked child, the freezer, statistics, reporting what was hit, and removal
+ * (docs/security.md, docs/oci.md). */
 #include "tools/moat/cgroup.h"
 
 #include <dirent.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform/host_confine.h"
@@ -53,6 +55,25 @@ static unsigned long keyed(const char *dir, const char *file, const char *key)
     return 0;
 }
 
+/* A number file ("123\n", or "max" / -1 for none: 0). */
+static uint64_t number(const char *dir, const char *name, bool *found)
+{
+    char buf[64];
+    bool ok = dir[0] && read_file(dir, name, buf, sizeof(buf)) > 0;
+    if (found)
+        *found |= ok;
+    return ok && buf[0] != 'm' && buf[0] != '-' ? strtoull(buf, NULL, 10) : 0;
+}
+
+static const char *const v1_names[CG_NCTRL] = {"memory",  "pids",   "cpu",
+                                               "cpuacct", "cpuset", "freezer"};
+
+/* The directory that holds a controller's files ("" if the host has none). */
+static const char *dir_of(const struct moat_cgroup *cg, enum cgroup_ctrl c)
+{
+    return cg->v2 ? cg->dirs[0] : cg->dirs[c];
+}
+
 /* The CLI's own path in the v1 hierarchy of `controller` (from /proc/self/cgroup). */
 static int own_v1_path(const char *controller, char *out, size_t len)
 {
@@ -83,7 +104,7 @@ static void remove_dirs(struct moat_cgroup *cg);
 /* Removes the cgroups of sandboxes whose moat process is gone (killed before it could remove
  * them, e.g. an OCI monitor killed by `delete --force`): a sandbox's processes die with their
  * parent, so these are empty; anything left in one is killed first. */
-static void reap_stale(const char *parent)
+static void reap_stale(const char *parent, enum cgroup_ctrl slot, bool v2)
 {
     DIR *d = opendir(parent);
     if (!d)
@@ -95,22 +116,166 @@ static void reap_stale(const char *parent)
         long pid = strtol(de->d_name + 5, &end, 10);
         if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        struct moat_cgroup stale = {.ndirs = 1};
-        snprintf(stale.dirs[0], sizeof(stale.dirs[0]), "%s/%s", parent, de->d_name);
+        struct moat_cgroup stale = {.ndirs = 1, .v2 = v2};
+        snprintf(stale.dirs[slot], sizeof(stale.dirs[0]), "%s/%s", parent, de->d_name);
         remove_dirs(&stale);
     }
     closedir(d);
 }
 
-static int make_dir(struct moat_cgroup *cg, const char *path)
+/* Writes one value; the message names the file. */
+static int put(const char *dir, const char *name, const char *value, struct moat_err *e)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    snprintf(cg->dirs[cg->ndirs++], sizeof(cg->dirs[0]), "%s", path);
+    int rc = dir[0] ? write_file(dir, name, value) : -ENOENT;
+    return rc < 0 ? moat_fail(e, -rc, "cannot write %s to %s/%s", value, dir, name) : 0;
+}
+
+static int put_u64(const char *dir, const char *name, uint64_t v, const char *unlimited,
+                   struct moat_err *e)
+{
+    char buf[32];
+    if (v == CGROUP_UNLIMITED_BYTES)
+        snprintf(buf, sizeof(buf), "%s", unlimited);
+    else
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+    return put(dir, name, buf, e);
+}
+
+static int put_i64(const char *dir, const char *name, int64_t v, const char *unlimited,
+                   struct moat_err *e)
+{
+    return put_u64(dir, name, v < 0 ? CGROUP_UNLIMITED_BYTES : (uint64_t)v, unlimited, e);
+}
+
+uint64_t cgroup_shares_to_weight(uint64_t shares)
+{
+    /* runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] onto [1, 10000]. */
+    if (shares == 0)
+        return 0;
+    if (shares < 2)
+        shares = 2;
+    if (shares > 262144)
+        shares = 262144;
+    return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/* The quota and period to apply, from OCI's fields or moat do's --cpus; false if neither. */
+static bool cpu_max(const struct cgroup_limits *lim, int64_t *quota, uint64_t *period)
+{
+    *period = lim->cpu_period ? lim->cpu_period : 100000;
+    if (lim->cpu_quota) {
+        *quota = lim->cpu_quota;
+        return true;
+    }
+    if (lim->cpus > 0) {
+        *quota = (int64_t)(lim->cpus * (double)*period);
+        return true;
+    }
+    *quota = -1;
+    return lim->cpu_period != 0;
+}
+
+static int apply_v2(const char *dir, const struct cgroup_limits *lim, bool initial,
+                    struct moat_err *e)
+{
+    char buf[64];
+    if (lim->memory_bytes && put_u64(dir, "memory.max", lim->memory_bytes, "max", e) < 0)
+        return -1;
+    if (lim->memory_swap) {
+        /* v2 counts swap alone; OCI's swap is memory + swap. */
+        int64_t swap = lim->memory_swap;
+        if (swap > 0 && lim->memory_bytes && lim->memory_bytes != CGROUP_UNLIMITED_BYTES) {
+            if ((uint64_t)swap < lim->memory_bytes)
+                return moat_fail(e, 0, "memory.swap (%lld) is below memory.limit (%llu)",
+                                 (long long)swap, (unsigned long long)lim->memory_bytes);
+            swap -= (int64_t)lim->memory_bytes;
+        }
+        if (put_i64(dir, "memory.swap.max", swap, "max", e) < 0)
+            return -1;
+    } else if (initial && lim->memory_bytes) {
+        write_file(dir, "memory.swap.max", "0"); /* absent without swap accounting */
+    }
+    if (lim->memory_low && put_u64(dir, "memory.low", lim->memory_low, "max", e) < 0)
+        return -1;
+    if (lim->pids && put_i64(dir, "pids.max", lim->pids, "max", e) < 0)
+        return -1;
+    int64_t quota;
+    uint64_t period;
+    if (cpu_max(lim, &quota, &period)) {
+        if (quota > 0)
+            snprintf(buf, sizeof(buf), "%lld %llu", (long long)quota, (unsigned long long)period);
+        else
+            snprintf(buf, sizeof(buf), "max %llu", (unsigned long long)period);
+        if (put(dir, "cpu.max", buf, e) < 0)
+            return -1;
+    }
+    if (lim->cpu_shares &&
+        put_u64(dir, "cpu.weight", cgroup_shares_to_weight(lim->cpu_shares), "", e) < 0)
+        return -1;
+    if (lim->cpuset_cpus[0] && put(dir, "cpuset.cpus", lim->cpuset_cpus, e) < 0)
+        return -1;
+    if (lim->cpuset_mems[0] && put(dir, "cpuset.mems", lim->cpuset_mems, e) < 0)
+        return -1;
     return 0;
 }
 
-static int create_v2(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id)
+static int apply_v1(const struct moat_cgroup *cg, const struct cgroup_limits *lim,
+                    struct moat_err *e)
+{
+    const char *mem = cg->dirs[CG_MEMORY], *cpu = cg->dirs[CG_CPU], *cs = cg->dirs[CG_CPUSET];
+    if (lim->memory_bytes || lim->memory_swap) {
+        /* memsw (memory + swap) may never be below the limit: raising both sets memsw first.
+         * Without swap accounting in the kernel there is no memsw file, and no swap to limit. */
+        char memsw[700];
+        snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes", mem);
+        bool has_memsw = lim->memory_swap && mem[0] && access(memsw, F_OK) == 0;
+        bool swap_first = has_memsw && lim->memory_bytes &&
+                          lim->memory_bytes > number(mem, "memory.limit_in_bytes", NULL);
+        if (swap_first &&
+            put_i64(mem, "memory.memsw.limit_in_bytes", lim->memory_swap, "-1", e) < 0)
+            return -1;
+        if (lim->memory_bytes &&
+            put_u64(mem, "memory.limit_in_bytes", lim->memory_bytes, "-1", e) < 0)
+            return -1;
+        if (has_memsw && !swap_first &&
+            put_i64(mem, "memory.memsw.limit_in_bytes", lim->memory_swap, "-1", e) < 0)
+            return -1;
+    }
+    if (lim->memory_low && put_u64(mem, "memory.soft_limit_in_bytes", lim->memory_low, "-1", e) < 0)
+        return -1;
+    if (lim->pids && put_i64(cg->dirs[CG_PIDS], "pids.max", lim->pids, "max", e) < 0)
+        return -1;
+    int64_t quota;
+    uint64_t period;
+    if (cpu_max(lim, &quota, &period) && (put_u64(cpu, "cpu.cfs_period_us", period, "", e) < 0 ||
+                                          put_i64(cpu, "cpu.cfs_quota_us", quota, "-1", e) < 0))
+        return -1;
+    if (lim->cpu_shares && put_u64(cpu, "cpu.shares", lim->cpu_shares, "", e) < 0)
+        return -1;
+    if (lim->cpuset_cpus[0] && put(cs, "cpuset.cpus", lim->cpuset_cpus, e) < 0)
+        return -1;
+    if (lim->cpuset_mems[0] && put(cs, "cpuset.mems", lim->cpuset_mems, e) < 0)
+        return -1;
+    return 0;
+}
+
+int cgroup_apply(const struct moat_cgroup *cg, const struct cgroup_limits *lim, struct moat_err *e)
+{
+    if (cg->ndirs == 0)
+        return moat_fail(e, 0, "the sandbox has no cgroup (the host did not let moat make one)");
+    return cg->v2 ? apply_v2(cg->dirs[0], lim, false, e) : apply_v1(cg, lim, e);
+}
+
+static int make_dir(char *slot, const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    snprintf(slot, sizeof(((struct moat_cgroup *)0)->dirs[0]), "%s", path);
+    return 0;
+}
+
+static int create_v2(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id,
+                     struct moat_err *e)
 {
     char buf[256], path[600];
     if (read_file(CGROUP_ROOT, "cgroup.controllers", buf, sizeof(buf)) < 0)
@@ -119,63 +284,52 @@ static int create_v2(const struct cgroup_limits *lim, struct moat_cgroup *cg, co
         return -ENOENT;
     cg->v2 = true;
     /* /sys/fs/cgroup/moat is shared by all sandboxes and stays; only moat/<id> is ours. */
-    write_file(CGROUP_ROOT, "cgroup.subtree_control", "+memory +pids +cpu");
+    const char *ctrls = "+memory +pids +cpu +cpuset";
+    write_file(CGROUP_ROOT, "cgroup.subtree_control", ctrls);
     if (mkdir(CGROUP_ROOT "/moat", 0755) != 0 && errno != EEXIST)
-        return -errno;
-    write_file(CGROUP_ROOT "/moat", "cgroup.subtree_control", "+memory +pids +cpu");
-    reap_stale(CGROUP_ROOT "/moat");
-    int rc;
+        return moat_fail(e, errno, "cannot make " CGROUP_ROOT "/moat");
+    write_file(CGROUP_ROOT "/moat", "cgroup.subtree_control", ctrls);
+    reap_stale(CGROUP_ROOT "/moat", 0, true);
     snprintf(path, sizeof(path), CGROUP_ROOT "/moat/%s", id);
-    if ((rc = make_dir(cg, path)) < 0)
-        return rc;
-    if (lim->memory_bytes) {
-        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)lim->memory_bytes);
-        if ((rc = write_file(path, "memory.max", buf)) < 0)
-            return rc;
-        write_file(path, "memory.swap.max", "0"); /* absent without swap accounting */
-    }
-    if (lim->pids) {
-        snprintf(buf, sizeof(buf), "%lld", (long long)lim->pids);
-        if ((rc = write_file(path, "pids.max", buf)) < 0)
-            return rc;
-    }
-    if (lim->cpus > 0) {
-        snprintf(buf, sizeof(buf), "%lld 100000", (long long)(lim->cpus * 100000));
-        if ((rc = write_file(path, "cpu.max", buf)) < 0)
-            return rc;
-    }
-    return 0;
+    int rc = make_dir(cg->dirs[0], path);
+    if (rc < 0)
+        return moat_fail(e, -rc, "cannot make %s", path);
+    cg->ndirs = 1;
+    return apply_v2(path, lim, true, e);
 }
 
 /* v1: one directory per controller, each under the CLI's own cgroup of that hierarchy. */
-static int create_v1(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id)
+static int create_v1(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id,
+                     struct moat_err *e)
 {
-    static const char *const controllers[] = {"memory", "pids", "cpu"};
-    char own[256], path[600], buf[64];
-    for (int i = 0; i < 3; i++) {
-        if (own_v1_path(controllers[i], own, sizeof(own)) < 0)
+    char own[256], path[600], buf[256];
+    for (int i = 0; i < CG_NCTRL; i++) {
+        if (own_v1_path(v1_names[i], own, sizeof(own)) < 0)
             continue;
-        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s", controllers[i], own);
-        reap_stale(path);
-        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s/%s", controllers[i], own, id);
-        int rc = make_dir(cg, path);
+        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s", v1_names[i], own);
+        reap_stale(path, (enum cgroup_ctrl)i, false);
+        char parent[600];
+        snprintf(parent, sizeof(parent), "%s", path);
+        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s/%s", v1_names[i], own, id);
+        int rc = make_dir(cg->dirs[i], path);
         if (rc < 0)
-            return rc;
-        if (i == 0 && lim->memory_bytes) {
-            snprintf(buf, sizeof(buf), "%llu", (unsigned long long)lim->memory_bytes);
-            rc = write_file(path, "memory.limit_in_bytes", buf);
-        } else if (i == 1 && lim->pids) {
-            snprintf(buf, sizeof(buf), "%lld", (long long)lim->pids);
-            rc = write_file(path, "pids.max", buf);
-        } else if (i == 2 && lim->cpus > 0) {
-            snprintf(buf, sizeof(buf), "%lld", (long long)(lim->cpus * 100000));
-            if ((rc = write_file(path, "cpu.cfs_period_us", "100000")) == 0)
-                rc = write_file(path, "cpu.cfs_quota_us", buf);
+            return moat_fail(e, -rc, "cannot make %s", path);
+        cg->ndirs++;
+        /* A new v1 cpuset has no CPUs and no memory nodes: no task could join it until it
+         * gets its parent's. */
+        for (int k = 0; i == CG_CPUSET && k < 2; k++) {
+            const char *f = k == 0 ? "cpuset.cpus" : "cpuset.mems";
+            if (read_file(parent, f, buf, sizeof(buf)) <= 0 || write_file(path, f, buf) < 0) {
+                rmdir(path);
+                cg->dirs[i][0] = 0;
+                cg->ndirs--;
+                break;
+            }
         }
-        if (rc < 0)
-            return rc;
     }
-    return cg->ndirs > 0 ? 0 : -ENOENT;
+    if (cg->ndirs == 0)
+        return -ENOENT;
+    return apply_v1(cg, lim, e);
 }
 
 int cgroup_create(const struct cgroup_limits *lim, struct moat_cgroup *cg, struct moat_err *e)
@@ -183,22 +337,28 @@ int cgroup_create(const struct cgroup_limits *lim, struct moat_cgroup *cg, struc
     memset(cg, 0, sizeof(*cg));
     char id[64];
     snprintf(id, sizeof(id), "moat-%d", (int)getpid());
-    int rc = create_v2(lim, cg, id);
+    int rc = create_v2(lim, cg, id, e);
     if (rc == -ENOENT && !cg->v2)
-        rc = create_v1(lim, cg, id);
+        rc = create_v1(lim, cg, id, e);
     if (rc == 0)
         return 0;
-    cgroup_destroy(cg);
-    bool asked = lim->memory_bytes || lim->pids || lim->cpus > 0;
+    cgroup_remove(cg);
+    bool asked = lim->memory_bytes || lim->pids || lim->cpus > 0 || lim->cpu_quota ||
+                 lim->cpu_shares || lim->memory_low || lim->memory_swap || lim->cpuset_cpus[0] ||
+                 lim->cpuset_mems[0];
     if (!asked)
         return 0; /* no cgroup on this host, and none needed */
-    return moat_fail(e, -rc, "cannot make the sandbox's cgroup for --memory/--pids-limit/--cpus");
+    if (rc == -ENOENT)
+        return moat_fail(e, ENOENT, "cannot make the sandbox's cgroup for its limits");
+    char why[sizeof(e->msg)];
+    snprintf(why, sizeof(why), "%s", e->msg);
+    return moat_fail(e, e->err, "cannot set the sandbox's cgroup limits: %.3900s", why);
 }
 
 int cgroup_join(const struct moat_cgroup *cg)
 {
-    for (int i = 0; i < cg->ndirs; i++)
-        if (write_file(cg->dirs[i], "cgroup.procs", "0") < 0)
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (cg->dirs[i][0] && write_file(cg->dirs[i], "cgroup.procs", "0") < 0)
             return -1;
     return 0;
 }
@@ -206,40 +366,149 @@ int cgroup_join(const struct moat_cgroup *cg)
 /* Reports what the limits stopped. */
 static void report(const struct moat_cgroup *cg)
 {
-    unsigned long oom = 0, pids = 0;
-    for (int i = 0; i < cg->ndirs; i++) {
-        oom += keyed(cg->dirs[i], cg->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
-        pids += keyed(cg->dirs[i], "pids.events", "max");
-    }
+    const char *mem = dir_of(cg, CG_MEMORY), *pids = dir_of(cg, CG_PIDS);
+    unsigned long oom =
+        mem[0] ? keyed(mem, cg->v2 ? "memory.events" : "memory.oom_control", "oom_kill") : 0;
+    unsigned long refused = pids[0] ? keyed(pids, "pids.events", "max") : 0;
     if (oom)
         fprintf(stderr, "moat: the sandbox hit its memory limit (%lu OOM kill%s)\n", oom,
                 oom == 1 ? "" : "s");
-    if (pids)
-        fprintf(stderr, "moat: the sandbox hit its pids limit (%lu fork%s refused)\n", pids,
-                pids == 1 ? "" : "s");
+    if (refused)
+        fprintf(stderr, "moat: the sandbox hit its pids limit (%lu fork%s refused)\n", refused,
+                refused == 1 ? "" : "s");
+}
+
+static void kill_procs(const char *dir)
+{
+    char buf[4096];
+    if (read_file(dir, "cgroup.procs", buf, sizeof(buf)) > 0)
+        for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+            kill((pid_t)atoi(p), SIGKILL);
+}
+
+static void thaw(const struct moat_cgroup *cg)
+{
+    const char *fz = dir_of(cg, CG_FREEZER);
+    if (fz[0])
+        write_file(fz, cg->v2 ? "cgroup.freeze" : "freezer.state", cg->v2 ? "0" : "THAWED");
+}
+
+void cgroup_kill(const struct moat_cgroup *cg)
+{
+    /* Killed first, thawed after: a frozen task dies of the pending SIGKILL as it wakes, so no
+     * application code runs in between. */
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (cg->dirs[i][0])
+            kill_procs(cg->dirs[i]);
+    thaw(cg);
 }
 
 static void remove_dirs(struct moat_cgroup *cg)
 {
-    for (int i = cg->ndirs - 1; i >= 0; i--) {
+    /* A frozen cgroup's processes cannot die (v1): thaw it first. */
+    thaw(cg);
+    for (int i = CG_NCTRL - 1; i >= 0; i--) {
+        if (!cg->dirs[i][0])
+            continue;
         for (int tries = 0; tries < 100; tries++) {
             if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT)
                 break;
             /* Something outlived the sentry: nothing of a sandbox may stay behind. */
-            char buf[4096];
-            if (read_file(cg->dirs[i], "cgroup.procs", buf, sizeof(buf)) > 0)
-                for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
-                    kill((pid_t)atoi(p), SIGKILL);
+            kill_procs(cg->dirs[i]);
             usleep(10000);
         }
+        cg->dirs[i][0] = 0;
     }
     cg->ndirs = 0;
+}
+
+void cgroup_remove(struct moat_cgroup *cg)
+{
+    remove_dirs(cg);
 }
 
 void cgroup_destroy(struct moat_cgroup *cg)
 {
     report(cg);
     remove_dirs(cg);
+}
+
+bool cgroup_frozen(const struct moat_cgroup *cg)
+{
+    const char *dir = dir_of(cg, CG_FREEZER);
+    char buf[64];
+    if (!dir[0] ||
+        read_file(dir, cg->v2 ? "cgroup.freeze" : "freezer.state", buf, sizeof(buf)) <= 0)
+        return false;
+    return cg->v2 ? buf[0] == '1' : strncmp(buf, "THAWED", 6) != 0;
+}
+
+/* Whether the kernel has finished freezing (or thawing) every task. */
+static bool freeze_done(const struct moat_cgroup *cg, bool frozen)
+{
+    const char *dir = dir_of(cg, CG_FREEZER);
+    if (cg->v2)
+        return keyed(dir, "cgroup.events", "frozen") == (frozen ? 1 : 0);
+    char buf[64];
+    if (read_file(dir, "freezer.state", buf, sizeof(buf)) <= 0)
+        return false;
+    return strncmp(buf, frozen ? "FROZEN" : "THAWED", 6) == 0;
+}
+
+int cgroup_freeze(const struct moat_cgroup *cg, bool frozen, struct moat_err *e)
+{
+    const char *dir = dir_of(cg, CG_FREEZER);
+    if (!dir[0])
+        return moat_fail(e, 0,
+                         "the sandbox has no cgroup freezer (the host did not let moat "
+                         "make its cgroup)");
+    const char *file = cg->v2 ? "cgroup.freeze" : "freezer.state";
+    const char *value = cg->v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+    /* v1 may stay FREEZING while a task is busy in the kernel: writing again retries it. */
+    for (int i = 0; i < 1000; i++) {
+        if (i % 100 == 0 && put(dir, file, value, e) < 0)
+            return -1;
+        if (freeze_done(cg, frozen))
+            return 0;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (frozen) {
+        struct moat_err ignored;
+        cgroup_freeze(cg, false, &ignored);
+    }
+    return moat_fail(e, ETIMEDOUT, "the sandbox did not %s within 10 s",
+                     frozen ? "freeze" : "thaw");
+}
+
+void cgroup_stats(const struct moat_cgroup *cg, struct cgroup_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    const char *mem = dir_of(cg, CG_MEMORY), *pids = dir_of(cg, CG_PIDS);
+    if (cg->v2 && mem[0]) {
+        s->has_cpu = true;
+        s->cpu_total_ns = keyed(mem, "cpu.stat", "usage_usec") * 1000;
+        s->cpu_user_ns = keyed(mem, "cpu.stat", "user_usec") * 1000;
+        s->cpu_kernel_ns = keyed(mem, "cpu.stat", "system_usec") * 1000;
+        s->mem_usage = number(mem, "memory.current", &s->has_memory);
+        s->mem_max_usage = number(mem, "memory.peak", NULL);
+        s->mem_limit = number(mem, "memory.max", NULL);
+        s->mem_failcnt = keyed(mem, "memory.events", "max");
+    } else if (!cg->v2) {
+        const char *acct = cg->dirs[CG_CPUACCT];
+        s->cpu_total_ns = number(acct, "cpuacct.usage", &s->has_cpu);
+        /* cpuacct.stat counts USER_HZ ticks. */
+        long hz = sysconf(_SC_CLK_TCK);
+        uint64_t tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+        s->cpu_user_ns = acct[0] ? keyed(acct, "cpuacct.stat", "user") * tick : 0;
+        s->cpu_kernel_ns = acct[0] ? keyed(acct, "cpuacct.stat", "system") * tick : 0;
+        s->mem_usage = number(mem, "memory.usage_in_bytes", &s->has_memory);
+        s->mem_max_usage = number(mem, "memory.max_usage_in_bytes", NULL);
+        s->mem_limit = number(mem, "memory.limit_in_bytes", NULL);
+        s->mem_failcnt = number(mem, "memory.failcnt", NULL);
+    }
+    s->pids_current = number(pids, "pids.current", &s->has_pids);
+    s->pids_limit = number(pids, "pids.max", NULL);
 }
 
 int cgroup_parse_size(const char *s, uint64_t *out)

@@ -69,6 +69,7 @@ int cmd_events(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 int cmd_spec(struct global_opts *g, int argc, char **argv, struct moat_err *e);
 int cmd_features(struct global_opts *g, int argc, char **argv, struct moat_err *e);
 int cmd_pause(struct global_opts *g, int argc, char **argv, struct moat_err *e);
+int cmd_update(struct global_opts *g, int argc, char **argv, struct moat_err *e);
 
 /* The path of this binary, for re-executing itself as `moat boot` / `moat gofer`. */
 #define MOAT_SELF_EXE    "/proc/self/exe"

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,17 +16,26 @@
     {"--no-pivot", 0, NULL, &flags[0], NULL, NULL},                                                \
         {"--no-new-keyring", 0, NULL, &flags[1], NULL, NULL},                                      \
         {"--no-subreaper", 0, NULL, &flags[2], NULL, NULL},                                        \
-        {"--preserve-fds", 0, &values[0], NULL, NULL, NULL},                                       \
-        {"--notify-socket", 0, &values[1], NULL, NULL, NULL},                                      \
+        {"--notify-socket", 0, &values[0], NULL, NULL, NULL},                                      \
     {                                                                                              \
-        "--criu", 0, &values[2], NULL, NULL, NULL                                                  \
+        "--criu", 0, &values[1], NULL, NULL, NULL                                                  \
     }
+
+int parse_preserve_fds(const char *v, int *n, struct moat_err *e)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (*end || end == v || x < 0 || x > 250)
+        return moat_fail(e, 0, "--preserve-fds takes a number of fds (0..250), not \"%s\"", v);
+    *n = (int)x;
+    return 0;
+}
 
 static int parse(struct global_opts *g, int argc, char **argv, struct create_opts *o, bool *detach,
                  struct moat_err *e)
 {
     bool ignored_flags[3] = {0};
-    const char *ignored_values[3] = {0};
+    const char *ignored_values[2] = {0}, *preserve = NULL;
     bool keep = false;
     const struct cmd_opt opts[] = {
         {"--bundle", 'b', &o->bundle, NULL, NULL, NULL},
@@ -33,6 +43,7 @@ static int parse(struct global_opts *g, int argc, char **argv, struct create_opt
         {"--console-socket", 0, &o->console_socket, NULL, NULL, NULL},
         {"--detach", 'd', NULL, detach, NULL, NULL},
         {"--keep", 0, NULL, &keep, NULL, NULL},
+        {"--preserve-fds", 0, &preserve, NULL, NULL, NULL},
         IGNORED_CREATE_OPTS(ignored_flags, ignored_values),
         {0},
     };
@@ -41,9 +52,7 @@ static int parse(struct global_opts *g, int argc, char **argv, struct create_opt
     if (cmd_parse(g, argc, argv, opts, pos, &npos, 1, 1, -1, e) < 0)
         return -1;
     o->id = pos[0];
-    if (ignored_values[0] && strcmp(ignored_values[0], "0") != 0)
-        oci_log(g, "warning", "--preserve-fds is not supported; no extra fds are passed");
-    return 0;
+    return preserve ? parse_preserve_fds(preserve, &o->preserve_fds, e) : 0;
 }
 
 int cmd_create(struct global_opts *g, int argc, char **argv, struct moat_err *e)
@@ -98,6 +107,13 @@ int cmd_run(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (container_open(g, o.id, true, &dirfd, &st, e) == 0 && dirfd >= 0) {
+        struct moat_err he;
+        if (container_hooks(dirfd, &st, "poststop", "stopped", &he) < 0)
+            oci_log(g, "warning", "%s", he.msg);
+        oci_state_free(&st);
+        close(dirfd);
+    }
     if (oci_state_remove(g, o.id, e) < 0)
         return -1;
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "tools/moat/container.h"
+#include "tools/moat/oci_log.h"
 
 int cmd_delete(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
@@ -20,16 +21,17 @@ int cmd_delete(struct global_opts *g, int argc, char **argv, struct moat_err *e)
         return 0; /* --force on a container that is not there */
     const char *status = oci_state_status(dirfd, &st);
     int rc = 0;
-    if (strcmp(status, "running") == 0 && !force) {
-        rc = moat_fail(e, 0, "cannot delete container \"%s\" that is not stopped: running", pos[0]);
+    if ((strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) && !force) {
+        rc = moat_fail(e, 0, "cannot delete container \"%s\" that is not stopped: %s", pos[0],
+                       status);
     } else {
         /* Whatever is left of it (a crashed sentry leaves its gofer and monitor behind). */
-        host_proc_kill(&st.sentry);
-        host_proc_kill(&st.monitor);
-        host_proc_kill(&st.gofer);
-        host_proc_wait(&st.monitor, 5000);
-        host_proc_wait(&st.sentry, 5000);
-        host_proc_wait(&st.gofer, 5000);
+        container_kill(&st);
+        /* poststop: after the container is gone, before delete returns; a failure is a
+         * warning (runtime-spec). */
+        struct moat_err he;
+        if (container_hooks(dirfd, &st, "poststop", "stopped", &he) < 0)
+            oci_log(g, "warning", "%s", he.msg);
         rc = oci_state_remove(g, pos[0], e);
     }
     oci_state_free(&st);

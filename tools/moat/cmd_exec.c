@@ -98,6 +98,7 @@ out:
 
 static void __attribute__((noreturn)) exit_like(int wait_status)
 {
+    console_relay_restore();
     if (WIFSIGNALED(wait_status)) {
         /* Die of the same signal, so our waiter sees what the process's would have. */
         int sig = WTERMSIG(wait_status);
@@ -114,8 +115,10 @@ static void __attribute__((noreturn)) exit_like(int wait_status)
     _exit(WEXITSTATUS(wait_status));
 }
 
-/* Stands for the exec'd process until it ends: signals we get go to it; its end is ours. */
-static void __attribute__((noreturn)) proxy(int conn)
+/* Stands for the exec'd process until it ends: signals we get go to it; its end is ours. With a
+ * pty master (exec -t without a console socket), its output goes to our stdout and our stdin
+ * to it. */
+static void __attribute__((noreturn)) proxy(int conn, int master)
 {
     sigset_t set;
     sigfillset(&set);
@@ -128,13 +131,23 @@ static void __attribute__((noreturn)) proxy(int conn)
     sigdelset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    bool in_open = master >= 0, out_open = master >= 0;
     for (;;) {
-        struct pollfd p[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0)
+        struct pollfd p[4] = {{conn, POLLIN, 0},
+                              {sfd, POLLIN, 0},
+                              {out_open ? master : -1, POLLIN, 0},
+                              {in_open ? 0 : -1, POLLIN, 0}};
+        if (poll(p, 4, -1) < 0)
             continue;
+        if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+            out_open = console_relay_copy(master, 1);
+        if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
+            in_open = console_relay_copy(0, master);
         if (p[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGWINCH && master >= 0)
+                    console_relay_resize(master);
                 json_object *req = json_object_new_object();
                 json_object_object_add(req, "op", json_object_new_string("signal"));
                 json_object_object_add(req, "signal", json_object_new_int((int)si.ssi_signo));
@@ -146,13 +159,19 @@ static void __attribute__((noreturn)) proxy(int conn)
             struct moat_err e;
             json_object *m = control_recv(conn, 0, &e), *v;
             if (!m) {
+                console_relay_restore();
                 fprintf(stderr, "moat exec: %s\n", e.msg);
                 _exit(255); /* the sandbox went away */
             }
             if (json_object_object_get_ex(m, "op", &v) &&
                 strcmp(json_object_get_string(v), "exit") == 0 &&
-                json_object_object_get_ex(m, "status", &v))
+                json_object_object_get_ex(m, "status", &v)) {
+                /* What the process wrote before it ended is still in the pty. */
+                struct pollfd d = {master, POLLIN, 0};
+                while (out_open && poll(&d, 1, 0) > 0 && (d.revents & POLLIN))
+                    out_open = console_relay_copy(master, 1);
                 exit_like(json_object_get_int(v));
+            }
             json_object_put(m);
         }
     }
@@ -161,7 +180,8 @@ static void __attribute__((noreturn)) proxy(int conn)
 int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
     struct exec_opts o = {0};
-    const char *env[argc], *gids[argc], *ignored[4] = {0};
+    const char *env[argc], *gids[argc], *ignored[4] = {0}, *preserve = NULL;
+    int npreserve = 0;
     bool ignored_flags[2] = {0};
     o.env = env;
     o.gids = gids;
@@ -178,7 +198,7 @@ int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
         {"--no-new-privs", 0, NULL, &ignored_flags[0], NULL, NULL},
         {"--ignore-paused", 0, NULL, &ignored_flags[1], NULL, NULL},
         {"--cap", 'c', &ignored[0], NULL, NULL, NULL},
-        {"--preserve-fds", 0, &ignored[1], NULL, NULL, NULL},
+        {"--preserve-fds", 0, &preserve, NULL, NULL, NULL},
         {"--process-label", 0, &ignored[2], NULL, NULL, NULL},
         {"--apparmor", 0, &ignored[3], NULL, NULL, NULL},
         {0},
@@ -188,12 +208,22 @@ int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     if (cmd_parse(g, argc, argv, opts, pos, &npos, 1, -1, 1, e) < 0)
         return -1;
     pos[npos] = NULL;
+    if (preserve && parse_preserve_fds(preserve, &npreserve, e) < 0)
+        return -1;
+    /* stdio, then the preserved fds 3..3+N-1 (they keep their numbers in the process); checked
+     * before this process opens anything, which would take a closed fd 3. */
+    int fds[3 + 250] = {0, 1, 2};
+    for (int i = 0; i < npreserve; i++) {
+        fds[3 + i] = 3 + i;
+        if (fcntl(fds[3 + i], F_GETFD) < 0)
+            return moat_fail(e, EBADF, "--preserve-fds: fd %d is not open", 3 + i);
+    }
     if (!o.process && npos < 2)
         return moat_fail(e, 0, "exec needs --process or a command after the container id");
     struct oci_state st;
     if (container_open(g, pos[0], false, &dirfd, &st, e) < 0)
         return -1;
-    int rc = -1, tty = -1, conn = -1;
+    int rc = -1, tty = -1, conn = -1, master = -1;
     const char *status = oci_state_status(dirfd, &st);
     bool terminal = false;
     unsigned short ws[2];
@@ -205,7 +235,6 @@ int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     req = build_request(g, &o, pos + 1, &st, &terminal, ws, e);
     if (!req)
         goto out;
-    int fds[3] = {0, 1, 2};
     if (terminal && o.console_socket) {
         if ((tty = console_setup(o.console_socket, ws[0], ws[1], e)) < 0)
             goto out;
@@ -213,10 +242,18 @@ int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     } else if (terminal && o.detach) {
         moat_fail(e, 0, "process.terminal is true: a detached exec needs --console-socket");
         goto out;
+    } else if (terminal) {
+        /* runc's way: a pty of our own, relayed to our stdio, sized like our terminal. */
+        char name[64];
+        if ((tty = console_open_pty(ws[0], ws[1], &master, name, sizeof(name), e)) < 0)
+            goto out;
+        if (!ws[0])
+            console_relay_resize(master);
+        fds[0] = fds[1] = fds[2] = tty;
     }
     if ((conn = control_connect(dirfd, e)) < 0)
         goto out;
-    int r = control_send(conn, req, fds, 3, e);
+    int r = control_send(conn, req, fds, 3 + npreserve, e);
     req = NULL;
     json_object *rep = r < 0 ? NULL : control_recv(conn, 30000, e);
     if (!rep)
@@ -242,7 +279,9 @@ int cmd_exec(struct global_opts *g, int argc, char **argv, struct moat_err *e)
         } else if (o.pid_file && write_pid_file(o.pid_file, pid, e) < 0) {
             goto out;
         }
-        proxy(conn);
+        if (master >= 0)
+            console_relay_raw();
+        proxy(conn, master);
     }
     rc = o.pid_file ? write_pid_file(o.pid_file, pid, e) : 0;
     if (rc < 0)
@@ -254,6 +293,8 @@ out:
         close(conn);
     if (tty >= 0)
         close(tty);
+    if (master >= 0)
+        close(master);
     if (dirfd >= 0)
         close(dirfd);
     oci_state_free(&st);

@@ -1,6 +1,7 @@
 /* `moat kill [--all] ID [SIGNAL]`: a signal (number or name, SIGTERM by default) to the
  * container's init, or to every process in it. */
 #include <ctype.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -48,6 +49,14 @@ int cmd_kill(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     int rc = 0;
     if (strcmp(status, "stopped") == 0) {
         rc = moat_fail(e, 0, "container not running");
+    } else if (strcmp(status, "paused") == 0) {
+        /* The frozen sentry cannot take a signal now. SIGKILL ends the whole sandbox at once
+         * (init's death is the sandbox's: the same exit status, 137); any other signal waits
+         * for resume, as it stays pending in a frozen process under runc. */
+        if (sig == SIGKILL)
+            cgroup_kill(&st.cg);
+        else if (oci_pending_signal_add(dirfd, sig, all) < 0)
+            rc = moat_fail(e, errno, "cannot keep the signal for resume");
     } else if (strcmp(status, "created") == 0) {
         /* No init yet: the sandbox itself is what the signal ends (as runc's init would be
          * ended before it execs). */

@@ -19,6 +19,10 @@ json_object *container_pids(int dirfd, const struct oci_state *st, struct moat_e
     }
     if (strcmp(status, "created") == 0)
         return json_object_new_array();
+    if (strcmp(status, "paused") == 0) {
+        moat_fail(e, 0, "cannot list the processes of a paused container: its sentry is frozen");
+        return NULL;
+    }
     json_object *rep = control_request(dirfd, json_tokener_parse("{\"op\":\"ps\"}"), NULL, e);
     json_object *pids = NULL;
     if (rep && json_object_object_get_ex(rep, "pids", &pids))

@@ -9,25 +9,6 @@
 
 #include "tools/moat/container.h"
 
-/* The OCI state object of a container (runtime-spec "State"). */
-static json_object *state_json(int dirfd, const struct oci_state *st)
-{
-    const char *status = oci_state_status(dirfd, st);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "ociVersion", json_object_new_string(MOAT_OCI_VERSION));
-    json_object_object_add(o, "id", json_object_new_string(st->id));
-    json_object_object_add(
-        o, "pid", json_object_new_int(strcmp(status, "stopped") == 0 ? 0 : st->monitor.pid));
-    json_object_object_add(o, "status", json_object_new_string(status));
-    json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
-    json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
-    json_object_object_add(o, "created", json_object_new_string(st->created));
-    json_object_object_add(o, "owner", json_object_new_string(""));
-    if (st->annotations)
-        json_object_object_add(o, "annotations", json_tokener_parse(st->annotations));
-    return o;
-}
-
 int cmd_state(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
     char *pos[argc];
@@ -37,7 +18,7 @@ int cmd_state(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     struct oci_state st;
     if (container_open(g, pos[0], false, &dirfd, &st, e) < 0)
         return -1;
-    json_object *o = state_json(dirfd, &st);
+    json_object *o = container_state_json(dirfd, &st, NULL);
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
@@ -69,7 +50,7 @@ int cmd_list(struct global_opts *g, int argc, char **argv, struct moat_err *e)
         struct moat_err ignored;
         /* Read without the lock: state.json is replaced atomically. */
         if (cfd >= 0 && oci_state_read(cfd, &st, &ignored) == 0) {
-            json_object_array_add(all, state_json(cfd, &st));
+            json_object_array_add(all, container_state_json(cfd, &st, NULL));
             oci_state_free(&st);
         }
         if (cfd >= 0)

@@ -1,5 +1,6 @@
 /* `moat wait ID` (blocks until the container stops; prints its exit status, like runsc's) and
- * `moat events [--stats] [--interval D] ID` (runc's stats events, with what moat can count). */
+ * `moat events [--stats] [--interval D] ID` (runc's stats events: the sandbox cgroup's cpu,
+ * memory and pids numbers). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +35,49 @@ int cmd_wait(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     return 0;
 }
 
+/* data.NAME.usage = {keys[i]: values[i]} (runc's cpu.usage and memory.usage). */
+static void add_usage(json_object *data, const char *name, const char *const *keys,
+                      const uint64_t *values, int n)
+{
+    json_object *o = json_object_new_object(), *usage = json_object_new_object();
+    for (int i = 0; i < n; i++)
+        json_object_object_add(usage, keys[i], json_object_new_uint64(values[i]));
+    json_object_object_add(o, "usage", usage);
+    json_object_object_add(data, name, o);
+}
+
+/* One stats event, runc's shape: cpu, memory and pids from the sandbox's cgroup (all of the
+ * sandbox's host processes); without a cgroup, pids.current counts the sandbox's processes. */
 static int print_stats(int dirfd, const struct oci_state *st, struct moat_err *e)
 {
-    json_object *pids = container_pids(dirfd, st, e);
-    if (!pids)
-        return -1;
+    struct cgroup_stats cs;
+    cgroup_stats(&st->cg, &cs);
     json_object *o = json_object_new_object(), *data = json_object_new_object(),
                 *p = json_object_new_object();
-    json_object_object_add(p, "current", json_object_new_int((int)json_object_array_length(pids)));
+    static const char *const cpu_keys[] = {"total", "kernel", "user"};
+    static const char *const mem_keys[] = {"usage", "max", "limit", "failcnt"};
+    const uint64_t cpu[] = {cs.cpu_total_ns, cs.cpu_kernel_ns, cs.cpu_user_ns};
+    const uint64_t mem[] = {cs.mem_usage, cs.mem_max_usage, cs.mem_limit, cs.mem_failcnt};
+    if (cs.has_cpu)
+        add_usage(data, "cpu", cpu_keys, cpu, 3);
+    if (cs.has_memory)
+        add_usage(data, "memory", mem_keys, mem, 4);
+    if (cs.has_pids) {
+        json_object_object_add(p, "current", json_object_new_uint64(cs.pids_current));
+        if (cs.pids_limit)
+            json_object_object_add(p, "limit", json_object_new_uint64(cs.pids_limit));
+    } else {
+        json_object *pids = container_pids(dirfd, st, e);
+        if (!pids) {
+            json_object_put(o);
+            json_object_put(data);
+            json_object_put(p);
+            return -1;
+        }
+        json_object_object_add(p, "current",
+                               json_object_new_uint64(json_object_array_length(pids)));
+        json_object_put(pids);
+    }
     json_object_object_add(data, "pids", p);
     json_object_object_add(o, "type", json_object_new_string("stats"));
     json_object_object_add(o, "id", json_object_new_string(st->id));
@@ -49,7 +85,6 @@ static int print_stats(int dirfd, const struct oci_state *st, struct moat_err *e
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     fflush(stdout);
     json_object_put(o);
-    json_object_put(pids);
     return 0;
 }
 

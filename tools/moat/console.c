@@ -3,6 +3,7 @@
 #include "tools/moat/console.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,8 @@ static int send_master(const char *socket_path, int master, const char *name, st
     return w < 0 ? moat_fail(e, err, "cannot send the console to %s", socket_path) : 0;
 }
 
-int console_setup(const char *socket_path, unsigned short rows, unsigned short cols,
-                  struct moat_err *e)
+int console_open_pty(unsigned short rows, unsigned short cols, int *master_out, char *name,
+                     size_t namelen, struct moat_err *e)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
@@ -55,8 +56,7 @@ int console_setup(const char *socket_path, unsigned short rows, unsigned short c
             close(master);
         return moat_fail(e, err, "cannot create a pty");
     }
-    char name[64];
-    if (ptsname_r(master, name, sizeof(name)) != 0) {
+    if (ptsname_r(master, name, namelen) != 0) {
         close(master);
         return moat_fail(e, errno, "cannot name the pty");
     }
@@ -69,6 +69,17 @@ int console_setup(const char *socket_path, unsigned short rows, unsigned short c
         struct winsize ws = {.ws_row = rows, .ws_col = cols};
         ioctl(slave, TIOCSWINSZ, &ws);
     }
+    *master_out = master;
+    return slave;
+}
+
+int console_setup(const char *socket_path, unsigned short rows, unsigned short cols,
+                  struct moat_err *e)
+{
+    char name[64];
+    int master, slave = console_open_pty(rows, cols, &master, name, sizeof(name), e);
+    if (slave < 0)
+        return -1;
     int rc = send_master(socket_path, master, name, e);
     close(master);
     if (rc < 0) {
@@ -76,4 +87,46 @@ int console_setup(const char *socket_path, unsigned short rows, unsigned short c
         return -1;
     }
     return slave;
+}
+
+/* The caller's terminal settings while the relay has it in raw mode. */
+static struct termios saved;
+static bool raw;
+
+void console_relay_raw(void)
+{
+    if (!isatty(0) || tcgetattr(0, &saved) != 0)
+        return;
+    struct termios t = saved;
+    cfmakeraw(&t);
+    raw = tcsetattr(0, TCSANOW, &t) == 0;
+}
+
+void console_relay_restore(void)
+{
+    if (raw)
+        tcsetattr(0, TCSANOW, &saved);
+    raw = false;
+}
+
+void console_relay_resize(int master)
+{
+    struct winsize ws;
+    if (isatty(0) && ioctl(0, TIOCGWINSZ, &ws) == 0)
+        ioctl(master, TIOCSWINSZ, &ws);
+}
+
+bool console_relay_copy(int from, int to)
+{
+    char buf[4096];
+    ssize_t n = read(from, buf, sizeof(buf));
+    if (n <= 0)
+        return n < 0 && errno == EINTR; /* EOF, or EIO from a master whose slaves are closed */
+    for (ssize_t off = 0; off < n;) {
+        ssize_t w = write(to, buf + off, (size_t)(n - off));
+        if (w < 0 && errno != EINTR)
+            return false;
+        off += w > 0 ? w : 0;
+    }
+    return true;
 }

@@ -7,15 +7,18 @@
 #include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tools/moat/console.h"
 #include "tools/moat/control_client.h"
+#include "tools/moat/hooks.h"
 #include "tools/moat/monitor.h"
 #include "tools/moat/oci_log.h"
 #include "tools/moat/oci_spec.h"
@@ -46,9 +49,91 @@ static void rfc3339_now(char *buf, size_t len)
     snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
+json_object *container_state_json(int dirfd, const struct oci_state *st, const char *status)
+{
+    if (!status)
+        status = oci_state_status(dirfd, st);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ociVersion", json_object_new_string(MOAT_OCI_VERSION));
+    json_object_object_add(o, "id", json_object_new_string(st->id));
+    json_object_object_add(
+        o, "pid", json_object_new_int(strcmp(status, "stopped") == 0 ? 0 : st->monitor.pid));
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
+    json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
+    json_object_object_add(o, "created", json_object_new_string(st->created));
+    json_object_object_add(o, "owner", json_object_new_string(""));
+    if (st->annotations)
+        json_object_object_add(o, "annotations", json_tokener_parse(st->annotations));
+    return o;
+}
+
+int container_hooks(int dirfd, const struct oci_state *st, const char *kind, const char *status,
+                    struct moat_err *e)
+{
+    if (!st->hooks)
+        return 0;
+    json_object *o = container_state_json(dirfd, st, status);
+    int rc = hooks_run(
+        st->hooks, kind,
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+        st->bundle, e);
+    json_object_put(o);
+    return rc;
+}
+
+/* The fds init gets besides stdio, as runc passes them: systemd's socket activation fds
+ * (LISTEN_FDS, when LISTEN_PID is us), then --preserve-fds more. Their count, or -1. */
+static int extra_fds(const struct create_opts *o, int *fds, int *nlisten, struct moat_err *e)
+{
+    const char *lf = getenv("LISTEN_FDS"), *lp = getenv("LISTEN_PID");
+    *nlisten = lf && lp && atoi(lp) == (int)getpid() && atoi(lf) > 0 ? atoi(lf) : 0;
+    int n = *nlisten + o->preserve_fds;
+    if (n > CONTROL_MAX_FDS - 3)
+        return moat_fail(e, 0, "--preserve-fds: at most %d fds can be passed", CONTROL_MAX_FDS - 3);
+    for (int i = 0; i < n; i++) {
+        fds[i] = 3 + i;
+        if (fcntl(fds[i], F_GETFD) < 0)
+            return moat_fail(e, EBADF, "%s: fd %d is not open",
+                             i < *nlisten ? "LISTEN_FDS" : "--preserve-fds", fds[i]);
+    }
+    fds[n] = -1;
+    return n;
+}
+
+/* init's environment with LISTEN_FDS and LISTEN_PID=1 added (runc's socket activation). */
+static char **listen_env(char **env, int nlisten)
+{
+    static char fds_var[32];
+    static char pid_var[] = "LISTEN_PID=1";
+    size_t n = 0;
+    while (env[n])
+        n++;
+    char **v = calloc(n + 3, sizeof(char *));
+    if (!v)
+        return NULL;
+    memcpy(v, env, n * sizeof(char *));
+    snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%d", nlisten);
+    v[n] = fds_var;
+    v[n + 1] = pid_var;
+    return v;
+}
+
+/* Hands init's extra fds to the sentry, which keeps them until start. */
+static int send_init_fds(int dirfd, const int *fds, int nfds, struct moat_err *e)
+{
+    if (nfds == 0)
+        return 0;
+    json_object *rep = control_request(dirfd, json_tokener_parse("{\"op\":\"fds\"}"), fds, e);
+    if (!rep)
+        return -1;
+    json_object_put(rep);
+    return 0;
+}
+
 /* Builds the sandbox for a loaded config in a fresh, locked state directory. */
 static pid_t create_in(struct global_opts *g, const struct create_opts *o, struct oci_config *cfg,
-                       int dirfd, struct moat_err *e)
+                       int dirfd, const int *fds, int nfds, int nlisten, struct moat_err *e)
 {
     struct sandbox_spec s;
     sandbox_spec_init(&s);
@@ -57,6 +142,9 @@ static pid_t create_in(struct global_opts *g, const struct create_opts *o, struc
     s.wait_for_start = true;
     int tty = -1, log_fd = -1;
     pid_t pid = -1;
+    char **env = NULL;
+    if (nlisten > 0 && !(s.envp = env = listen_env(s.envp, nlisten)))
+        return moat_fail(e, ENOMEM, "out of memory");
     log_fd = openat(dirfd, STATE_SENTRY_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         moat_fail(e, errno, "cannot create the sandbox's log");
@@ -86,7 +174,6 @@ static pid_t create_in(struct global_opts *g, const struct create_opts *o, struc
     close(s.control_fd);
     if (pid < 0)
         goto out;
-
     struct oci_state st = {0};
     snprintf(st.id, sizeof(st.id), "%s", o->id);
     snprintf(st.bundle, sizeof(st.bundle), "%s", cfg->path);
@@ -94,16 +181,23 @@ static pid_t create_in(struct global_opts *g, const struct create_opts *o, struc
     snprintf(st.rootfs, sizeof(st.rootfs), "%s", cfg->root);
     rfc3339_now(st.created, sizeof(st.created));
     st.annotations = cfg->annotations;
+    st.hooks = cfg->hooks;
+    st.cg = sb.cg;
     host_proc_get(pid, &st.monitor);
     host_proc_get(sb.sentry, &st.sentry);
     host_proc_get(sb.gofer, &st.gofer);
-    if (oci_state_write(dirfd, &st, e) < 0 ||
+    /* runc runs prestart and then createRuntime here: after the container exists, before
+     * create returns; a failing one fails create. */
+    if (oci_state_write(dirfd, &st, e) < 0 || send_init_fds(dirfd, fds, nfds, e) < 0 ||
+        container_hooks(dirfd, &st, "prestart", "creating", e) < 0 ||
+        container_hooks(dirfd, &st, "createRuntime", "creating", e) < 0 ||
         (o->pid_file && write_pid_file(o->pid_file, pid, e) < 0)) {
-        host_proc_kill(&st.monitor);
-        host_proc_wait(&st.monitor, 5000);
+        container_kill(&st);
+        waitpid(pid, NULL, 0);
         pid = -1;
     }
 out:
+    free(env);
     if (tty >= 0)
         close(tty);
     if (log_fd >= 0)
@@ -113,6 +207,11 @@ out:
 
 pid_t container_create(struct global_opts *g, const struct create_opts *o, struct moat_err *e)
 {
+    /* Before this process opens anything: a closed fd 3 would otherwise be one of ours. */
+    int fds[CONTROL_MAX_FDS], nlisten;
+    int nfds = extra_fds(o, fds, &nlisten, e);
+    if (nfds < 0)
+        return -1;
     char bundle[PATH_MAX];
     if (!realpath(o->bundle ? o->bundle : ".", bundle))
         return moat_fail(e, errno, "the bundle %s", o->bundle ? o->bundle : ".");
@@ -126,7 +225,7 @@ pid_t container_create(struct global_opts *g, const struct create_opts *o, struc
         oci_config_free(&cfg);
         return -1;
     }
-    pid_t pid = create_in(g, o, &cfg, dirfd, e);
+    pid_t pid = create_in(g, o, &cfg, dirfd, fds, nfds, nlisten, e);
     oci_config_free(&cfg);
     if (pid < 0) {
         struct moat_err ignored;
@@ -134,6 +233,23 @@ pid_t container_create(struct global_opts *g, const struct create_opts *o, struc
     }
     close(dirfd);
     return pid;
+}
+
+void container_kill(struct oci_state *st)
+{
+    /* The cgroup is ours to kill and remove only while our monitor lives: once it is gone, its
+     * moat-<pid> name may be a newer sandbox's. */
+    bool ours = host_proc_alive(&st->monitor);
+    host_proc_kill(&st->sentry);
+    host_proc_kill(&st->monitor);
+    host_proc_kill(&st->gofer);
+    if (ours)
+        cgroup_kill(&st->cg); /* a paused sandbox dies only once thawed */
+    host_proc_wait(&st->monitor, 5000);
+    host_proc_wait(&st->sentry, 5000);
+    host_proc_wait(&st->gofer, 5000);
+    if (ours)
+        cgroup_remove(&st->cg);
 }
 
 int container_start(int dirfd, const struct oci_state *st, struct moat_err *e)
@@ -145,6 +261,11 @@ int container_start(int dirfd, const struct oci_state *st, struct moat_err *e)
     if (!rep)
         return -1;
     json_object_put(rep);
+    /* As runc: a failing poststart hook fails start and ends the container. */
+    if (container_hooks(dirfd, st, "poststart", "running", e) < 0) {
+        host_proc_kill(&st->sentry);
+        return -1;
+    }
     return 0;
 }
 

@@ -56,10 +56,14 @@ int control_send(int fd, json_object *req, const int *fds, int nfds, struct moat
     struct iovec iov = {(void *)s, strlen(s)};
     union {
         struct cmsghdr h;
-        char b[CMSG_SPACE(3 * sizeof(int))];
+        char b[CMSG_SPACE(CONTROL_MAX_FDS * sizeof(int))];
     } cm;
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0 && nfds <= 3) {
+    if (nfds > CONTROL_MAX_FDS) {
+        json_object_put(req);
+        return moat_fail(e, EINVAL, "too many fds for one message (at most %d)", CONTROL_MAX_FDS);
+    }
+    if (nfds > 0) {
         memset(&cm, 0, sizeof(cm));
         mh.msg_control = cm.b;
         mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
@@ -120,7 +124,7 @@ json_object *control_request(int dirfd, json_object *req, const int *fds, struct
         return NULL;
     }
     int nfds = 0;
-    while (fds && nfds < 3 && fds[nfds] >= 0)
+    while (fds && nfds < CONTROL_MAX_FDS && fds[nfds] >= 0)
         nfds++;
     json_object *rep = NULL;
     if (control_send(fd, req, fds, nfds, e) == 0)

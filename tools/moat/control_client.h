@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "sentry/control.h"
 #include "tools/moat/cli.h"
 
 /* Binds and listens on the control socket in the container's directory: the fd. */
@@ -16,7 +17,7 @@ int control_send(int fd, json_object *req, const int *fds, int nfds, struct moat
 /* Receives one message (timeout_ms -1: no limit). NULL with e set on error or EOF. A reply
  * {"ok":false,"error":...} is returned NULL with its error in e. */
 json_object *control_recv(int fd, int timeout_ms, struct moat_err *e);
-/* connect + send + receive + close, for one request. */
+/* connect + send + receive + close, for one request; fds (NULL, or -1 terminated) go with it. */
 json_object *control_request(int dirfd, json_object *req, const int *fds, struct moat_err *e);
 
 #endif

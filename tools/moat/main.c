@@ -26,8 +26,10 @@ static const struct subcommand subcommands[] = {
     {"events", cmd_events, "container statistics: events [--stats] [--interval D] ID"},
     {"spec", cmd_spec, "write a default config.json: spec [--bundle B]"},
     {"features", cmd_features, "the OCI features this runtime supports, as JSON"},
-    {"pause", cmd_pause, "not supported"},
-    {"resume", cmd_pause, "not supported"},
+    {"pause", cmd_pause, "freeze every process of a container: pause ID"},
+    {"resume", cmd_pause, "thaw a paused container: resume ID"},
+    {"update", cmd_update,
+     "new cgroup limits: update [--resources FILE|-] [--memory N] [--pids-limit N] ... ID"},
     {"boot", cmd_boot, "internal: the sentry (started by moat itself)"},
     {"gofer", cmd_gofer, "internal: the file server (started by moat itself)"},
 };

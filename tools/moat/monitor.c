@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -23,12 +24,22 @@ static const int forwarded[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
 struct start_report {
     int err;
     pid_t sentry, gofer;
+    struct moat_cgroup cg;
     char msg[sizeof(((struct moat_err *)0)->msg)];
 };
 
-static void forward(int dirfd, int sig)
+static void forward(int dirfd, const struct moat_cgroup *cg, int sig)
 {
     struct moat_err e;
+    /* A frozen sentry cannot take it: it waits for resume, as with `moat kill` (the lock keeps
+     * a resume from slipping between the check and the queueing). */
+    flock(dirfd, LOCK_EX);
+    bool frozen = cgroup_frozen(cg);
+    if (frozen)
+        oci_pending_signal_add(dirfd, sig, false);
+    flock(dirfd, LOCK_UN);
+    if (frozen)
+        return;
     json_object *req = json_object_new_object();
     json_object_object_add(req, "op", json_object_new_string("kill"));
     json_object_object_add(req, "signal", json_object_new_int(sig));
@@ -87,9 +98,14 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
     } else {
         rep.sentry = sb.sentry;
         rep.gofer = sb.gofer;
+        rep.cg = sb.cg;
     }
-    ssize_t w = write(report_fd, &rep, sizeof(rep));
-    (void)w;
+    for (size_t done = 0; done < sizeof(rep);) {
+        ssize_t w = write(report_fd, (char *)&rep + done, sizeof(rep) - done);
+        if (w <= 0 && errno != EINTR)
+            break;
+        done += w > 0 ? (size_t)w : 0;
+    }
     close(report_fd);
     if (rep.err)
         _exit(125);
@@ -111,7 +127,7 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
         if (n != sizeof(si))
             continue;
         if ((int)si.ssi_signo != SIGCHLD) {
-            forward(dirfd, (int)si.ssi_signo);
+            forward(dirfd, &sb.cg, (int)si.ssi_signo);
             continue;
         }
         int status;
@@ -164,9 +180,13 @@ pid_t monitor_start(const struct sandbox_spec *s, int dirfd, int tty, struct san
     }
     close(p[1]);
     struct start_report rep;
-    ssize_t n;
-    while ((n = read(p[0], &rep, sizeof(rep))) < 0 && errno == EINTR)
-        ;
+    size_t n = 0;
+    while (n < sizeof(rep)) {
+        ssize_t r = read(p[0], (char *)&rep + n, sizeof(rep) - n);
+        if (r == 0 || (r < 0 && errno != EINTR))
+            break;
+        n += r > 0 ? (size_t)r : 0;
+    }
     close(p[0]);
     if (n != sizeof(rep) || rep.err) {
         waitpid(pid, NULL, 0);
@@ -176,6 +196,7 @@ pid_t monitor_start(const struct sandbox_spec *s, int dirfd, int tty, struct san
     }
     sb->sentry = rep.sentry;
     sb->gofer = rep.gofer;
+    sb->cg = rep.cg;
     /* The sentry answers once its kernel is built: before that, a bad root or mount fails. */
     json_object *r = control_request(dirfd, json_tokener_parse("{\"op\":\"state\"}"), NULL, e);
     if (!r) {

@@ -454,56 +454,187 @@ static int int_field(struct ctx *c, json_object *o, const char *path, const char
     return 0;
 }
 
-/* linux.resources: the limits the sandbox's cgroup (on the host: sentry, gofer, stubs) gets. */
-static int parse_resources(struct ctx *c, json_object *r, struct oci_config *cfg)
+/* A limit: absent or 0 is "not set", -1 "no limit", else positive. */
+static int limit_field(struct ctx *c, json_object *o, const char *path, const char *key,
+                       int64_t *out)
 {
-    static const char *const known[] = {"devices",        "memory",  "cpu",  "pids",    "blockIO",
+    int64_t v = 0;
+    if (int_field(c, o, path, key, &v) < 0)
+        return -1;
+    if (v < -1) {
+        char f[512];
+        snprintf(f, sizeof(f), "%s.%s", path, key);
+        return bad(c, f, "must be -1 (no limit) or positive, not %lld", (long long)v);
+    }
+    *out = v;
+    return 0;
+}
+
+/* Warns about each field of o that is present but not one moat applies. */
+static void warn_unapplied(struct ctx *c, json_object *o, const char *path,
+                           const char *const *applied)
+{
+    json_object_object_foreach(o, key, val)
+    {
+        (void)val;
+        bool ok = false;
+        for (const char *const *a = applied; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok) {
+            char f[512];
+            snprintf(f, sizeof(f), "%s%s%s", path, *path ? "." : "", key);
+            warn(c, f, "not applied to the sandbox's cgroup");
+        }
+    }
+}
+
+static const char *const res_known[] = {"devices",        "memory",  "cpu",  "pids",    "blockIO",
                                         "hugepageLimits", "network", "rdma", "unified", NULL};
-    static const char *const mem_known[] = {"limit",
-                                            "reservation",
-                                            "swap",
-                                            "kernel",
-                                            "kernelTCP",
-                                            "swappiness",
-                                            "disableOOMKiller",
-                                            "useHierarchy",
-                                            "checkBeforeUpdate",
-                                            NULL};
-    static const char *const cpu_known[] = {
-        "shares",         "quota", "burst", "period", "realtimeRuntime",
-        "realtimePeriod", "cpus",  "mems",  "idle",   NULL};
+static const char *const mem_known[] = {"limit",
+                                        "reservation",
+                                        "swap",
+                                        "kernel",
+                                        "kernelTCP",
+                                        "swappiness",
+                                        "disableOOMKiller",
+                                        "useHierarchy",
+                                        "checkBeforeUpdate",
+                                        NULL};
+static const char *const cpu_known[] = {
+    "shares",         "quota", "burst", "period", "realtimeRuntime",
+    "realtimePeriod", "cpus",  "mems",  "idle",   NULL};
+
+static int parse_memory(struct ctx *c, json_object *m, const char *path, struct cgroup_limits *l)
+{
+    static const char *const applied[] = {"limit", "reservation", "swap", NULL};
+    int64_t limit = 0, low = 0, swap = 0;
+    if (check_keys(c, m, path, mem_known) < 0 || limit_field(c, m, path, "limit", &limit) < 0 ||
+        limit_field(c, m, path, "reservation", &low) < 0 ||
+        limit_field(c, m, path, "swap", &swap) < 0)
+        return -1;
+    l->memory_bytes = limit < 0 ? CGROUP_UNLIMITED_BYTES : (uint64_t)limit;
+    l->memory_low = low < 0 ? CGROUP_UNLIMITED_BYTES : (uint64_t)low;
+    l->memory_swap = swap;
+    warn_unapplied(c, m, path, applied);
+    return 0;
+}
+
+static int parse_cpu(struct ctx *c, json_object *cpu, const char *path, struct cgroup_limits *l)
+{
+    static const char *const applied[] = {"shares", "quota", "period", "cpus", "mems", NULL};
+    int64_t shares = 0, period = 0;
+    json_object *cpus, *mems;
+    if (check_keys(c, cpu, path, cpu_known) < 0 ||
+        limit_field(c, cpu, path, "shares", &shares) < 0 ||
+        limit_field(c, cpu, path, "quota", &l->cpu_quota) < 0 ||
+        limit_field(c, cpu, path, "period", &period) < 0 ||
+        field(c, cpu, path, "cpus", json_type_string, false, &cpus) < 0 ||
+        field(c, cpu, path, "mems", json_type_string, false, &mems) < 0)
+        return -1;
+    l->cpu_shares = shares > 0 ? (uint64_t)shares : 0;
+    l->cpu_period = period > 0 ? (uint64_t)period : 0;
+    const char *s[2] = {cpus ? json_object_get_string(cpus) : "",
+                        mems ? json_object_get_string(mems) : ""};
+    char *dst[2] = {l->cpuset_cpus, l->cpuset_mems};
+    for (int i = 0; i < 2; i++) {
+        if (strlen(s[i]) >= sizeof(l->cpuset_cpus) ||
+            strspn(s[i], "0123456789,-") != strlen(s[i])) {
+            char f[160];
+            snprintf(f, sizeof(f), "%s.%s", path, i == 0 ? "cpus" : "mems");
+            return bad(c, f, "must be a list like \"0-2,4\", not \"%s\"", s[i]);
+        }
+        snprintf(dst[i], sizeof(l->cpuset_cpus), "%s", s[i]);
+    }
+    warn_unapplied(c, cpu, path, applied);
+    return 0;
+}
+
+/* A LinuxResources object (config.json's linux.resources, or `moat update --resources`): the
+ * limits of the sandbox's cgroup (on the host: sentry, gofer and stubs together). */
+static int parse_resources(struct ctx *c, json_object *r, const char *path, struct cgroup_limits *l)
+{
+    static const char *const applied[] = {"devices", "memory", "cpu", "pids", NULL};
     static const char *const pids_known[] = {"limit", NULL};
     json_object *m, *cpu, *p;
-    if (check_keys(c, r, "linux.resources", known) < 0 ||
-        field(c, r, "linux.resources", "memory", json_type_object, false, &m) < 0 ||
-        field(c, r, "linux.resources", "cpu", json_type_object, false, &cpu) < 0 ||
-        field(c, r, "linux.resources", "pids", json_type_object, false, &p) < 0)
+    char f[3][128];
+    snprintf(f[0], sizeof(f[0]), "%s%smemory", path, *path ? "." : "");
+    snprintf(f[1], sizeof(f[1]), "%s%scpu", path, *path ? "." : "");
+    snprintf(f[2], sizeof(f[2]), "%s%spids", path, *path ? "." : "");
+    memset(l, 0, sizeof(*l));
+    if (check_keys(c, r, path, res_known) < 0 ||
+        field(c, r, path, "memory", json_type_object, false, &m) < 0 ||
+        field(c, r, path, "cpu", json_type_object, false, &cpu) < 0 ||
+        field(c, r, path, "pids", json_type_object, false, &p) < 0)
         return -1;
-    int64_t limit = 0, quota = 0, period = 100000, pids = 0;
-    if (m && (check_keys(c, m, "linux.resources.memory", mem_known) < 0 ||
-              int_field(c, m, "linux.resources.memory", "limit", &limit) < 0))
+    if ((m && parse_memory(c, m, f[0], l) < 0) || (cpu && parse_cpu(c, cpu, f[1], l) < 0))
         return -1;
-    if (limit > 0)
-        cfg->memory_limit = (uint64_t)limit;
-    if (cpu && (check_keys(c, cpu, "linux.resources.cpu", cpu_known) < 0 ||
-                int_field(c, cpu, "linux.resources.cpu", "quota", &quota) < 0 ||
-                int_field(c, cpu, "linux.resources.cpu", "period", &period) < 0))
+    if (p &&
+        (check_keys(c, p, f[2], pids_known) < 0 || limit_field(c, p, f[2], "limit", &l->pids) < 0))
         return -1;
-    if (quota > 0 && period > 0)
-        cfg->cpus = (double)quota / (double)period;
-    if (p && (check_keys(c, p, "linux.resources.pids", pids_known) < 0 ||
-              int_field(c, p, "linux.resources.pids", "limit", &pids) < 0))
-        return -1;
-    if (pids > 0)
-        cfg->pids_limit = pids;
-    json_object *v;
-    if (cpu && json_object_object_get_ex(cpu, "shares", &v))
-        warn(c, "linux.resources.cpu.shares", "not applied (only quota/period are)");
-    if (cfg->memory_limit || cfg->cpus > 0 || cfg->pids_limit)
-        warn(c, "linux.resources",
-             "memory, cpu and pids limits are not applied yet (the "
-             "sandbox's cgroup comes with the confinement work)");
+    /* devices: the sandbox opens no host device (its /dev is the sentry's), so the device
+     * cgroup's rules hold without being written. */
+    warn_unapplied(c, r, path, applied);
     return 0;
+}
+
+static const char *const hook_kinds[] = {
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+    NULL};
+
+/* hooks: checked here, run by tools/moat/hooks.c from the copy kept in the container's state. */
+static int parse_hooks(struct ctx *c, json_object *h, char **out)
+{
+    static const char *const hk[] = {"path", "args", "env", "timeout", NULL};
+    if (check_keys(c, h, "hooks", hook_kinds) < 0)
+        return -1;
+    json_object_object_foreach(h, kind, list)
+    {
+        char f[128];
+        snprintf(f, sizeof(f), "hooks.%s", kind);
+        if (!json_object_is_type(list, json_type_array))
+            return bad(c, f, "must be an array");
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *one = json_object_array_get_idx(list, i), *v;
+            char fi[160];
+            snprintf(fi, sizeof(fi), "%s[%zu]", f, i);
+            if (!json_object_is_type(one, json_type_object))
+                return bad(c, fi, "must be an object");
+            char **strs;
+            int64_t timeout = 0;
+            if (check_keys(c, one, fi, hk) < 0 ||
+                field(c, one, fi, "path", json_type_string, true, &v) < 0)
+                return -1;
+            if (json_object_get_string(v)[0] != '/') {
+                snprintf(fi + strlen(fi), sizeof(fi) - strlen(fi), ".path");
+                return bad(c, fi, "must be an absolute path, not \"%s\"",
+                           json_object_get_string(v));
+            }
+            for (int k = 0; k < 2; k++) {
+                const char *key = k == 0 ? "args" : "env";
+                char fk[200];
+                snprintf(fk, sizeof(fk), "%s.%s", fi, key);
+                if (field(c, one, fi, key, json_type_array, false, &v) < 0 ||
+                    (v && strv(c, v, fk, &strs) < 0))
+                    return -1;
+                if (v)
+                    free(strs);
+            }
+            if (int_field(c, one, fi, "timeout", &timeout) < 0)
+                return -1;
+            if (json_object_object_get_ex(one, "timeout", &v) && timeout <= 0) {
+                snprintf(fi + strlen(fi), sizeof(fi) - strlen(fi), ".timeout");
+                return bad(c, fi, "must be positive");
+            }
+        }
+        if (json_object_array_length(list) > 0 &&
+            (strcmp(kind, "createContainer") == 0 || strcmp(kind, "startContainer") == 0))
+            warn(c, f,
+                 "not run: these hooks run in the container's namespaces, which a sandbox "
+                 "does not have on the host (docs/oci.md)");
+    }
+    *out = strdup(
+        json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    return *out ? 0 : moat_fail(c->e, ENOMEM, "out of memory");
 }
 
 static int parse_linux(struct ctx *c, json_object *l, struct oci_config *cfg, bool *uts)
@@ -561,7 +692,7 @@ static int parse_linux(struct ctx *c, json_object *l, struct oci_config *cfg, bo
              "user namespace mappings are not applied (the sandbox's "
              "ids are its own)");
     if (field(c, l, "linux", "resources", json_type_object, false, &v) < 0 ||
-        (v && parse_resources(c, v, cfg) < 0))
+        (v && parse_resources(c, v, "linux.resources", &cfg->limits) < 0))
         return -1;
     if (json_object_object_get_ex(l, "sysctl", &v) && json_object_object_length(v) > 0)
         warn(c, "linux.sysctl", "not supported; ignored");
@@ -679,10 +810,9 @@ int oci_config_load(const struct global_opts *g, const char *bundle, struct oci_
         return -1;
     if (v)
         cfg->annotations = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-    if (field(&c, o, "", "hooks", json_type_object, false, &v) < 0)
+    if (field(&c, o, "", "hooks", json_type_object, false, &v) < 0 ||
+        (v && parse_hooks(&c, v, &cfg->hooks) < 0))
         return -1;
-    if (v && json_object_object_length(v) > 0)
-        warn(&c, "hooks", "hooks are not run by moat");
     bool uts = false;
     if (field(&c, o, "", "linux", json_type_object, false, &v) < 0 ||
         (v && parse_linux(&c, v, cfg, &uts) < 0))
@@ -695,6 +825,18 @@ int oci_config_load(const struct global_opts *g, const char *bundle, struct oci_
             cfg->net = SANDBOX_NET_PATH;
     }
     return 0;
+}
+
+int oci_resources_load(const struct global_opts *g, const char *file, struct cgroup_limits *l,
+                       struct moat_err *e)
+{
+    struct ctx c = {g, strcmp(file, "-") == 0 ? "the resources on stdin" : file, e};
+    json_object *o = parse_json_file(strcmp(file, "-") == 0 ? "/dev/stdin" : file, e);
+    if (!o)
+        return -1;
+    int rc = parse_resources(&c, o, "", l);
+    json_object_put(o);
+    return rc;
 }
 
 int oci_process_load(const struct global_opts *g, const char *file, json_object **json,
@@ -712,6 +854,7 @@ void oci_config_free(struct oci_config *c)
     free(c->process.args);
     free(c->process.env);
     free(c->annotations);
+    free(c->hooks);
     if (c->json)
         json_object_put(c->json);
     memset(c, 0, sizeof(*c));
@@ -749,6 +892,7 @@ void oci_config_to_sandbox(const struct oci_config *c, struct sandbox_spec *s)
     s->oom_score_adj = p->oom_score_adj;
     s->net = c->net;
     s->netns_path = c->netns_path;
+    s->limits = c->limits;
 }
 
 const char *oci_default_spec(void)

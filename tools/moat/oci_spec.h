@@ -47,11 +47,9 @@ struct oci_config {
     int nmounts;
     enum sandbox_net net;
     const char *netns_path;
-    char *annotations; /* JSON text or NULL */
-    /* linux.resources for the sandbox's cgroup (0: no limit). */
-    uint64_t memory_limit;
-    int64_t pids_limit;
-    double cpus; /* quota / period */
+    char *annotations;           /* JSON text or NULL */
+    char *hooks;                 /* the hooks object as JSON text, or NULL (tools/moat/hooks.h) */
+    struct cgroup_limits limits; /* linux.resources, for the sandbox's cgroup */
 };
 
 /* Loads BUNDLE/config.json. Warnings go to the log. */
@@ -61,6 +59,9 @@ int oci_config_load(const struct global_opts *g, const char *bundle, struct oci_
 int oci_process_load(const struct global_opts *g, const char *file, struct json_object **json,
                      struct oci_process *p, struct moat_err *e);
 void oci_config_free(struct oci_config *c);
+/* Loads a LinuxResources object (`moat update --resources FILE`; "-" is stdin). */
+int oci_resources_load(const struct global_opts *g, const char *file, struct cgroup_limits *l,
+                       struct moat_err *e);
 
 /* The sandbox spec for a container: argv/env/user, the root and mounts, limits, network. */
 void oci_config_to_sandbox(const struct oci_config *c, struct sandbox_spec *s);

@@ -150,9 +150,17 @@ int oci_state_write(int dirfd, const struct oci_state *st, struct moat_err *e)
     json_object_object_add(o, "created", json_object_new_string(st->created));
     if (st->annotations)
         json_object_object_add(o, "annotations", json_tokener_parse(st->annotations));
+    if (st->hooks)
+        json_object_object_add(o, "hooks", json_tokener_parse(st->hooks));
     add_proc(o, "monitor", &st->monitor);
     add_proc(o, "sentry", &st->sentry);
     add_proc(o, "gofer", &st->gofer);
+    json_object *cg = json_object_new_object(), *dirs = json_object_new_array();
+    json_object_object_add(cg, "v2", json_object_new_boolean(st->cg.v2));
+    for (int i = 0; i < CG_NCTRL; i++)
+        json_object_array_add(dirs, json_object_new_string(st->cg.dirs[i]));
+    json_object_object_add(cg, "dirs", dirs);
+    json_object_object_add(o, "cgroup", cg);
     int rc = write_file_atomic(dirfd, STATE_FILE,
                                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
@@ -197,9 +205,21 @@ int oci_state_read(int dirfd, struct oci_state *st, struct moat_err *e)
     json_object *a;
     if (json_object_object_get_ex(o, "annotations", &a))
         st->annotations = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+    if (json_object_object_get_ex(o, "hooks", &a))
+        st->hooks = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
     get_proc(o, "monitor", &st->monitor);
     get_proc(o, "sentry", &st->sentry);
     get_proc(o, "gofer", &st->gofer);
+    json_object *cg, *v, *dirs;
+    if (json_object_object_get_ex(o, "cgroup", &cg) && json_object_object_get_ex(cg, "v2", &v) &&
+        json_object_object_get_ex(cg, "dirs", &dirs)) {
+        st->cg.v2 = json_object_get_boolean(v);
+        for (int i = 0; i < CG_NCTRL && i < (int)json_object_array_length(dirs); i++) {
+            const char *d = json_object_get_string(json_object_array_get_idx(dirs, i));
+            snprintf(st->cg.dirs[i], sizeof(st->cg.dirs[i]), "%s", d ? d : "");
+            st->cg.ndirs += st->cg.dirs[i][0] != 0;
+        }
+    }
     json_object_put(o);
     return 0;
 }
@@ -207,7 +227,8 @@ int oci_state_read(int dirfd, struct oci_state *st, struct moat_err *e)
 void oci_state_free(struct oci_state *st)
 {
     free(st->annotations);
-    st->annotations = NULL;
+    free(st->hooks);
+    st->annotations = st->hooks = NULL;
 }
 
 int host_proc_get(pid_t pid, struct host_proc *p)
@@ -297,6 +318,9 @@ const char *oci_state_status(int dirfd, const struct oci_state *st)
 {
     if (!host_proc_alive(&st->monitor) || !host_proc_alive(&st->sentry))
         return "stopped";
+    /* A frozen sentry cannot answer: the freezer is the truth. */
+    if (cgroup_frozen(&st->cg))
+        return "paused";
     struct moat_err e;
     json_object *rep = control_request(dirfd, json_tokener_parse("{\"op\":\"state\"}"), NULL, &e);
     json_object *v;
@@ -310,4 +334,33 @@ const char *oci_state_status(int dirfd, const struct oci_state *st)
     if (rep)
         json_object_put(rep);
     return status;
+}
+
+int oci_pending_signal_add(int dirfd, int sig, bool all)
+{
+    int fd = openat(dirfd, STATE_PENDING_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int rc = dprintf(fd, "%d %d\n", sig, all ? 1 : 0) > 0 ? 0 : -EIO;
+    close(fd);
+    return rc;
+}
+
+int oci_pending_signals_take(int dirfd, int *sigs, bool *all, int max)
+{
+    FILE *f = NULL;
+    int fd = openat(dirfd, STATE_PENDING_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || !(f = fdopen(fd, "r"))) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    int n = 0, sig, a;
+    while (n < max && fscanf(f, "%d %d", &sig, &a) == 2) {
+        sigs[n] = sig;
+        all[n++] = a != 0;
+    }
+    fclose(f);
+    unlinkat(dirfd, STATE_PENDING_FILE, 0);
+    return n;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "tools/moat/cgroup.h"
 #include "tools/moat/cli.h"
 
 /* A host process, identified by pid and start time (so a reused pid is not mistaken for it). */
@@ -22,8 +23,10 @@ struct oci_state {
     char rootfs[PATH_MAX];
     char created[64];         /* RFC 3339 */
     char *annotations;        /* JSON object text, or NULL */
+    char *hooks;              /* config.json's hooks as JSON text, or NULL */
     struct host_proc monitor; /* the pid-file process: its exit status is init's */
     struct host_proc sentry, gofer;
+    struct moat_cgroup cg; /* the sandbox's cgroup (ndirs 0: none) */
 };
 
 /* Files in a container's directory. */
@@ -31,6 +34,7 @@ struct oci_state {
 #define STATE_CONTROL_SOCK "control.sock"
 #define STATE_SENTRY_LOG   "sentry.log"
 #define STATE_EXIT_FILE    "exit"
+#define STATE_PENDING_FILE "pending-signals" /* signals sent while paused, for resume */
 
 /* Container ids are names, not paths: letters, digits, and _ + - . (not starting with .). */
 int oci_check_id(const char *id, struct moat_err *e);
@@ -50,7 +54,7 @@ void oci_state_free(struct oci_state *st);
 /* Writes `text` into dir/name atomically (a temporary file renamed over it). */
 int write_file_atomic(int dirfd, const char *name, const char *text);
 
-/* "created", "running" or "stopped" (a crashed or killed sandbox is stopped). */
+/* "created", "running", "paused" or "stopped" (a crashed or killed sandbox is stopped). */
 const char *oci_state_status(int dirfd, const struct oci_state *st);
 
 /* Host processes. */
@@ -63,5 +67,11 @@ bool host_proc_wait(const struct host_proc *p, int timeout_ms);
 
 /* The exit status the monitor recorded, or -1. */
 int oci_state_exit_status(int dirfd);
+
+/* A signal for a paused container, kept until resume delivers it (the frozen sentry cannot
+ * take it now; runc's signals stay pending in a frozen process the same way). */
+int oci_pending_signal_add(int dirfd, int sig, bool all);
+/* Takes the kept signals: up to max of them into sigs/all; the count. */
+int oci_pending_signals_take(int dirfd, int *sigs, bool *all, int max);
 
 #endif

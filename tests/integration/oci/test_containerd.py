@@ -2,11 +2,12 @@
 """containerd runs containers through moat: a private containerd (own config, root, state and
 socket in a temp dir, CRI disabled), an OCI image built here from busybox-static (no registry),
 and `ctr run --runtime io.containerd.runc.v2 --runc-binary <moat>`: output, exit codes 0/3/137,
-a tty, exec, ps, kill with a trapping shell, delete --force, a failing create showing moat's
-message. Stops containerd and its shims by pid and removes everything it created: the shims'
+a tty, exec, ps, kill with a trapping shell, a memory limit in the sandbox's cgroup, pause and
+resume, delete --force, a failing create showing moat's message. Stops containerd and its shims by pid and removes everything it created: the shims'
 TMPDIR and ctr's fifos are in the temp dir; in /run/containerd only our own shims' sockets (known
 by name) and the directories this run made, if empty, so parallel runs never collide."""
 import argparse
+import json
 import os
 import pty
 import select
@@ -21,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "bench"))
 from ctrd_lab import IMAGE, Containerd, build_image, unmount_under  # noqa: E402
-from oci_bundle import Checks, pid_alive  # noqa: E402
+from oci_bundle import Checks, cgroup_dirs, cgroup_file, pid_alive, read_text  # noqa: E402
 
 C = Checks()
 check = C.check
@@ -115,6 +116,33 @@ def scenarios(d, tmp):
     check(rc == 0 and "exit status 0" not in err, "ctr task delete of the stopped task",
           out + err)
     d.ctr("container", "delete", "trap")
+
+    # A memory limit, pause and resume through the shim (ctr 1.6 has no `task update`; the
+    # shim's `update --resources -` is covered by test_oci_resources.py).
+    rc, out, err = d.ctr(*d.run_args("limited", *LOOP,
+                                     extra=["-d", "--memory-limit", str(64 << 20)]))
+    check(rc == 0 and wait_running(d, "limited"), "ctr run -d --memory-limit", err)
+    state = os.path.join(d.runc_root + "-" + os.path.basename(d.moat), d.ns, "limited",
+                         "state.json")
+    inner = json.loads(read_text(state) or "{}")
+    mem = cgroup_file(inner, "memory", "memory.limit_in_bytes", "memory.max") if inner else None
+    check(mem is not None and read_text(mem).strip() == str(64 << 20),
+          "ctr run --memory-limit is the sandbox cgroup's memory limit",
+          f"{state}: {mem} {read_text(mem) if mem else ''}")
+    rc, out, err = d.ctr("task", "pause", "limited")
+    check(rc == 0 and wait_status(d, "limited", "PAUSED"), "ctr task pause: the task is PAUSED",
+          out + err + d.ctr("task", "ls")[1])
+    rc, out, err = d.ctr("task", "resume", "limited")
+    check(rc == 0 and wait_status(d, "limited", "RUNNING"), "ctr task resume: RUNNING again",
+          out + err + d.ctr("task", "ls")[1])
+    rc, out, err = d.ctr(*d.exec_args("limited", "e3", "sh", "-c", "echo resumed"))
+    check(rc == 0 and "resumed" in out, "ctr task exec after resume", f"rc={rc} {out!r} {err}")
+    rc, out, err = d.ctr("task", "kill", "--signal", "SIGKILL", "limited")
+    check(rc == 0 and wait_status(d, "limited", "STOPPED"), "the limited task is killed", err)
+    d.ctr("task", "delete", "limited")
+    d.ctr("container", "delete", "limited")
+    check(not any(os.path.exists(x) for x in cgroup_dirs(inner)),
+          "the sandbox's cgroup is gone with the task", str(cgroup_dirs(inner)))
 
     # delete --force on a running task.
     rc, out, err = d.ctr(*d.run_args("force", *LOOP, extra=["-d"]))

@@ -1,9 +1,12 @@
-/* The sandbox's cgroup (tools/moat/cgroup.c): size parsing, and a cgroup made with limits exists
- * with them while the sandbox runs and is gone after cgroup_destroy (needs root, as CI runs). */
+/* The sandbox's cgroup (tools/moat/cgroup.c): size parsing, runc's shares-to-weight conversion,
+ * a cgroup made with limits exists with them while the sandbox runs and is gone after
+ * cgroup_destroy, updates, the freezer and statistics (needs root, as CI runs). */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tools/moat/cgroup.h"
@@ -28,7 +31,9 @@ Test(cgroup, parses_sizes)
 /* The limit file of a cgroup directory, whichever hierarchy it is in. */
 static bool dir_has_value(const struct moat_cgroup *cg, const char *file, const char *want)
 {
-    for (int i = 0; i < cg->ndirs; i++) {
+    for (int i = 0; i < CG_NCTRL; i++) {
+        if (!cg->dirs[i][0])
+            continue;
         char path[700], buf[64] = "";
         snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], file);
         FILE *f = fopen(path, "r");
@@ -42,6 +47,18 @@ static bool dir_has_value(const struct moat_cgroup *cg, const char *file, const 
     return false;
 }
 
+/* cgroup_destroy removes every directory of cg. */
+static void expect_removed(struct moat_cgroup *cg)
+{
+    struct moat_cgroup copy = *cg;
+    cgroup_destroy(cg);
+    for (int i = 0; i < CG_NCTRL; i++) {
+        struct stat st;
+        if (copy.dirs[i][0])
+            cr_expect_neq(stat(copy.dirs[i], &st), 0, "%s is still there", copy.dirs[i]);
+    }
+}
+
 Test(cgroup, made_with_limits_and_removed)
 {
     struct cgroup_limits lim = {.memory_bytes = 64ULL << 20, .pids = 50};
@@ -51,12 +68,105 @@ Test(cgroup, made_with_limits_and_removed)
     cr_assert_gt(cg.ndirs, 0);
     cr_expect(dir_has_value(&cg, "pids.max", "50"));
     cr_expect(dir_has_value(&cg, cg.v2 ? "memory.max" : "memory.limit_in_bytes", "67108864"));
-    char dirs[CGROUP_MAX_DIRS][600];
-    int n = cg.ndirs;
-    memcpy(dirs, cg.dirs, sizeof(dirs));
-    cgroup_destroy(&cg);
-    for (int i = 0; i < n; i++) {
-        struct stat st;
-        cr_expect_neq(stat(dirs[i], &st), 0, "%s is still there", dirs[i]);
+    expect_removed(&cg);
+}
+
+Test(cgroup, shares_become_weight_as_runc_converts_them)
+{
+    cr_expect_eq(cgroup_shares_to_weight(0), 0);
+    cr_expect_eq(cgroup_shares_to_weight(2), 1);
+    cr_expect_eq(cgroup_shares_to_weight(1024), 39);
+    cr_expect_eq(cgroup_shares_to_weight(262144), 10000);
+    cr_expect_eq(cgroup_shares_to_weight(1 << 30), 10000);
+}
+
+/* A child that joined cg and sleeps until killed. */
+static pid_t sleeper(const struct moat_cgroup *cg)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        if (cgroup_join(cg) < 0)
+            _exit(1);
+        close(p[1]);
+        for (;;)
+            pause();
     }
+    close(p[1]);
+    char c;
+    cr_assert_eq(read(p[0], &c, 1), 0); /* EOF: it has joined */
+    close(p[0]);
+    return pid;
+}
+
+/* Whether pid is listed in every directory of cg. */
+static bool in_cgroup(pid_t pid, const struct moat_cgroup *cg)
+{
+    for (int i = 0; i < CG_NCTRL; i++) {
+        if (!cg->dirs[i][0])
+            continue;
+        char path[700], buf[4096] = "\n", want[32];
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return false;
+        size_t n = fread(buf + 1, 1, sizeof(buf) - 2, f);
+        buf[n + 1] = 0;
+        fclose(f);
+        snprintf(want, sizeof(want), "\n%d\n", (int)pid);
+        if (!strstr(buf, want))
+            return false;
+    }
+    return true;
+}
+
+Test(cgroup, updates_freezes_counts_and_kills)
+{
+    struct cgroup_limits lim = {.pids = 50};
+    struct moat_cgroup cg;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, &cg, &e), 0, "%s", e.msg);
+    cr_assert_gt(cg.ndirs, 0);
+    pid_t pid = sleeper(&cg);
+    cr_expect(in_cgroup(pid, &cg));
+
+    struct cgroup_limits upd = {.pids = 20, .memory_bytes = 32ULL << 20, .cpu_quota = 50000};
+    cr_assert_eq(cgroup_apply(&cg, &upd, &e), 0, "%s", e.msg);
+    cr_expect(dir_has_value(&cg, "pids.max", "20"));
+    cr_expect(dir_has_value(&cg, cg.v2 ? "memory.max" : "memory.limit_in_bytes", "33554432"));
+    cr_expect(dir_has_value(&cg, cg.v2 ? "cpu.max" : "cpu.cfs_quota_us", "50000"));
+    struct cgroup_limits lift = {.pids = -1};
+    cr_assert_eq(cgroup_apply(&cg, &lift, &e), 0, "%s", e.msg);
+    cr_expect(dir_has_value(&cg, "pids.max", "max"));
+
+    struct cgroup_stats st;
+    cgroup_stats(&cg, &st);
+    cr_expect(st.has_pids && st.pids_current >= 1, "pids.current %llu",
+              (unsigned long long)st.pids_current);
+    cr_expect(st.has_memory && st.mem_limit == 32ULL << 20, "limit %llu",
+              (unsigned long long)st.mem_limit);
+
+    cr_expect(!cgroup_frozen(&cg));
+    cr_assert_eq(cgroup_freeze(&cg, true, &e), 0, "%s", e.msg);
+    cr_expect(cgroup_frozen(&cg));
+    /* A frozen task does not take a signal's action until thawed. */
+    kill(pid, SIGTERM);
+    int status;
+    cr_expect_eq(waitpid(pid, &status, WNOHANG), 0, "a frozen task died");
+    cr_assert_eq(cgroup_freeze(&cg, false, &e), 0, "%s", e.msg);
+    cr_expect(!cgroup_frozen(&cg));
+    cr_expect_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+
+    /* cgroup_kill ends a frozen cgroup's tasks. */
+    pid = sleeper(&cg);
+    cr_assert_eq(cgroup_freeze(&cg, true, &e), 0, "%s", e.msg);
+    cgroup_kill(&cg);
+    cr_expect_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    cr_expect(!cgroup_frozen(&cg));
+    expect_removed(&cg);
 }

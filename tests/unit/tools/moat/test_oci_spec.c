@@ -234,9 +234,37 @@ Test(oci_spec, resources_become_sandbox_limits)
              "\"shares\":512},\"pids\":{\"limit\":64}}}",
              &c, &e),
         0, "%s", e.msg);
-    cr_assert_eq(c.memory_limit, 64u << 20);
-    cr_assert_float_eq(c.cpus, 0.5, 1e-9);
-    cr_assert_eq(c.pids_limit, 64);
+    cr_assert_eq(c.limits.memory_bytes, 64u << 20);
+    cr_assert_eq(c.limits.cpu_quota, 50000);
+    cr_assert_eq(c.limits.cpu_period, 100000);
+    cr_assert_eq(c.limits.cpu_shares, 512);
+    cr_assert_eq(c.limits.pids, 64);
+    struct sandbox_spec s = {0};
+    oci_config_to_sandbox(&c, &s);
+    cr_assert_eq(s.limits.memory_bytes, 64u << 20);
+    cr_assert_eq(s.limits.pids, 64);
+    oci_config_free(&c);
+    cr_assert_eq(load(PROC(""),
+                      "\"linux\":{\"resources\":{\"memory\":{\"limit\":-1,\"reservation\":1048576,"
+                      "\"swap\":-1},\"cpu\":{\"cpus\":\"0-1\",\"mems\":\"0\",\"quota\":-1},"
+                      "\"pids\":{\"limit\":-1}}}",
+                      &c, &e),
+                 0, "%s", e.msg);
+    cr_assert_eq(c.limits.memory_bytes, CGROUP_UNLIMITED_BYTES);
+    cr_assert_eq(c.limits.memory_low, 1048576);
+    cr_assert_eq(c.limits.memory_swap, -1);
+    cr_assert_eq(c.limits.cpu_quota, -1);
+    cr_assert_eq(c.limits.pids, -1);
+    cr_assert_str_eq(c.limits.cpuset_cpus, "0-1");
+    cr_assert_str_eq(c.limits.cpuset_mems, "0");
+    oci_config_free(&c);
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"resources\":{\"memory\":{\"limit\":-5}}}", &c, &e),
+                 0);
+    cr_assert(strstr(e.msg, "\"linux.resources.memory.limit\" must be -1") != NULL, "%s", e.msg);
+    oci_config_free(&c);
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"a;b\"}}}", &c, &e),
+                 0);
+    cr_assert(strstr(e.msg, "\"linux.resources.cpu.cpus\"") != NULL, "%s", e.msg);
     oci_config_free(&c);
     cr_assert_lt(load(PROC(""), "\"linux\":{\"resources\":{\"memory\":{\"limitt\":1}}}", &c, &e),
                  0);
@@ -247,4 +275,95 @@ Test(oci_spec, resources_become_sandbox_limits)
     cr_assert(strstr(e.msg, "\"linux.resources.pids.limit\" must be an integer") != NULL, "%s",
               e.msg);
     oci_config_free(&c);
+}
+
+/* load() with g.log pointing at a file for the while: what it logged (warnings). */
+static char *load_logged(const char *extra, struct oci_config *c, struct moat_err *e, int *rc)
+{
+    static char buf[8192];
+    char log[128];
+    snprintf(log, sizeof(log), "%s/log", bundle);
+    struct global_opts saved = g;
+    g.log = log;
+    *rc = load(PROC(""), extra, c, e);
+    g = saved;
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+    unlink(log);
+    return buf;
+}
+
+Test(oci_spec, unapplied_resources_are_warnings_naming_the_field)
+{
+    struct oci_config c;
+    struct moat_err e = {0};
+    int rc;
+    char *text =
+        load_logged("\"linux\":{\"resources\":{\"memory\":{\"limit\":1048576,\"swappiness\":10},"
+                    "\"blockIO\":{\"weight\":10},\"cpu\":{\"realtimeRuntime\":5},\"devices\":[]}}",
+                    &c, &e, &rc);
+    cr_assert_eq(rc, 0, "%s", e.msg);
+    cr_expect(strstr(text, "linux.resources.memory.swappiness: not applied") != NULL, "%s", text);
+    cr_expect(strstr(text, "linux.resources.blockIO: not applied") != NULL, "%s", text);
+    cr_expect(strstr(text, "linux.resources.cpu.realtimeRuntime: not applied") != NULL, "%s", text);
+    cr_expect(strstr(text, "devices") == NULL, "%s", text);
+    cr_expect(strstr(text, "not applied yet") == NULL, "%s", text);
+    oci_config_free(&c);
+}
+
+Test(oci_spec, hooks_are_checked_and_kept)
+{
+    struct oci_config c;
+    struct moat_err e = {0};
+    int rc;
+    char *text =
+        load_logged("\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/true\",\"args\":[\"true\"],"
+                    "\"env\":[\"A=1\"],\"timeout\":5}],\"startContainer\":[{\"path\":\"/x\"}]}",
+                    &c, &e, &rc);
+    cr_assert_eq(rc, 0, "%s", e.msg);
+    cr_assert_not_null(c.hooks);
+    cr_expect(strstr(c.hooks, "\"createRuntime\"") != NULL, "%s", c.hooks);
+    cr_expect(strstr(text, "hooks.startContainer: not run") != NULL, "%s", text);
+    oci_config_free(&c);
+    static const struct {
+        const char *hooks, *field;
+    } bad[] = {
+        {"{\"prestart\":[{\"path\":\"true\"}]}", "\"hooks.prestart[0].path\" must be an absolute"},
+        {"{\"poststart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}",
+         "\"hooks.poststart[0].timeout\" must be positive"},
+        {"{\"poststop\":[{\"path\":\"/bin/true\",\"args\":[1]}]}", "\"hooks.poststop[0].args[0]\""},
+        {"{\"preStart\":[]}", "\"hooks.preStart\" is not a field"},
+        {"{\"poststop\":{}}", "\"hooks.poststop\" must be an array"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char extra[256];
+        snprintf(extra, sizeof(extra), "\"hooks\":%s", bad[i].hooks);
+        cr_expect_lt(load(PROC(""), extra, &c, &e), 0, "%s", bad[i].hooks);
+        cr_expect(strstr(e.msg, bad[i].field) != NULL, "%s", e.msg);
+        oci_config_free(&c);
+    }
+}
+
+Test(oci_spec, update_resources_file)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/config.json", bundle); /* removed by teardown */
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"memory\":{\"limit\":2097152},\"pids\":{\"limit\":7},\"cpu\":{\"shares\":100}}");
+    fclose(f);
+    struct cgroup_limits l;
+    struct moat_err e = {0};
+    cr_assert_eq(oci_resources_load(&g, path, &l, &e), 0, "%s", e.msg);
+    cr_expect_eq(l.memory_bytes, 2097152);
+    cr_expect_eq(l.pids, 7);
+    cr_expect_eq(l.cpu_shares, 100);
+    f = fopen(path, "w");
+    fprintf(f, "{\"pids\":{\"max\":7}}");
+    fclose(f);
+    cr_expect_lt(oci_resources_load(&g, path, &l, &e), 0);
+    cr_expect(strstr(e.msg, "\"pids.max\" is not a field") != NULL, "%s", e.msg);
 }
