@@ -142,8 +142,8 @@ out:
 /* Any arguments: they act on fds the gofer holds (all beneath its mounts) and its own memory. */
 static const char *const gofer_allowed[] = {
     // clang-format off
-    /* the file operations of gofer/ops_*.c, each relative to a fid's fd */
-    "openat",
+    /* the file operations of gofer/ops_*.c, each relative to a fid's fd (openat and fchmodat:
+     * see the argument rules) */
     "openat2",
     "close",
     "read",
@@ -152,7 +152,6 @@ static const char *const gofer_allowed[] = {
     "pwrite64",
     "lseek",
     "fstat",
-    "newfstatat",
     "statx",
     "fstatfs",
     "getdents64",
@@ -164,7 +163,6 @@ static const char *const gofer_allowed[] = {
     "symlinkat",
     "linkat",
     "readlinkat",
-    "fchmodat",
     "fchmodat2",
     "fchmod",
     "fchownat",
@@ -205,15 +203,22 @@ static const char *const gofer_allowed[] = {
     // clang-format on
 };
 
-static int add_gofer_arg_rules(scmp_filter_ctx ctx)
+static int add_gofer_arg_rules(const struct gofer_server *s, scmp_filter_ctx ctx)
 {
     int rc = host_seccomp_allow_noexec_memory(ctx);
+    /* Plain openat and fchmodat only below the /proc/self/fd handle: reopening a held fd
+     * (host_reopen) and chmod of a symlink-free fd without fchmodat2 (host_chmod). Every other
+     * name is resolved with openat2(RESOLVE_BENEATH...). */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)s->proc_self_fd));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fchmodat), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)s->proc_self_fd));
     /* socket: the unix sockets BIND makes (CHANNEL's socketpair is in the common rules). */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
     return rc ? -EINVAL : 0;
 }
 
-int gofer_confine_lock_down(struct gofer_err *e)
+int gofer_confine_lock_down(const struct gofer_server *s, struct gofer_err *e)
 {
     int rc = host_caps_limit(GOFER_CAPS);
     if (rc < 0)
@@ -229,7 +234,7 @@ int gofer_confine_lock_down(struct gofer_err *e)
     /* A violation kills the gofer; the kernel logs SECCOMP_RET_KILL_PROCESS by default. */
     rc = host_seccomp_allow_names(ctx, gofer_allowed);
     if (rc == 0)
-        rc = add_gofer_arg_rules(ctx);
+        rc = add_gofer_arg_rules(s, ctx);
     if (rc < 0) {
         seccomp_release(ctx);
         return gofer_fail(e, -rc, "confine: building the seccomp filter");

@@ -12,7 +12,8 @@
 int gofer_confine_mounts(struct gofer_config *cfg, struct gofer_server *s, struct gofer_err *e);
 
 /* Drops every capability but those serving files as the container's root needs, sets
- * no_new_privs and loads the gofer's seccomp allowlist. 0, or -1 with e set. */
-int gofer_confine_lock_down(struct gofer_err *e);
+ * no_new_privs and loads the gofer's seccomp allowlist (plain openat and fchmodat only relative
+ * to s's /proc/self/fd handle). 0, or -1 with e set. */
+int gofer_confine_lock_down(const struct gofer_server *s, struct gofer_err *e);
 
 #endif

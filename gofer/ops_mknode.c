@@ -27,11 +27,8 @@ static long finish_node(struct gofer_server *s, const struct gofer_fid *dir, con
     }
     if (rc == 0)
         rc = fid_reply_new(s, fd, dir->mount, rep);
-    if (rc < 0) {
-        struct stat st;
-        bool is_dir = fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-        unlinkat(dir->fd, name, is_dir ? AT_REMOVEDIR : 0);
-    }
+    if (rc < 0 && unlinkat(dir->fd, name, 0) < 0 && errno == EISDIR)
+        unlinkat(dir->fd, name, AT_REMOVEDIR); /* no fstatat: unlinkat tells a directory */
     return rc;
 }
 

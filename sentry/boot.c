@@ -123,6 +123,7 @@ int sentry_boot(int config_fd)
      * glibc's malloc would open /sys/devices/system/cpu/online (get_nprocs) the first time many
      * threads contend for arenas, unless the arena limit is set: set it here. */
     host_snapshot();
+    host_fd_names_record(cfg.stdio_fds, 3); /* what /proc/PID/fd shows for init's stdio */
     mallopt(M_ARENA_MAX, 8 * (host_snapshot()->ncpus > 0 ? host_snapshot()->ncpus : 1));
 
     /* Last step before any workload code runs (control_serve starts init). */

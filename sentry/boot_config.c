@@ -56,6 +56,7 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object_object_add(o, "groups", groups);
     json_object_object_add(o, "umask", json_object_new_int((int)cfg->umask));
     json_object_object_add(o, "max_tasks", json_object_new_int(cfg->max_tasks));
+    json_object_object_add(o, "overlay_size", json_object_new_int64((int64_t)cfg->overlay_size));
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return s;
@@ -224,6 +225,14 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
         cfg->max_tasks = json_object_get_int(v);
     if (cfg->max_tasks <= 0)
         cfg->max_tasks = BOOT_DEFAULT_MAX_TASKS;
+    if (json_object_object_get_ex(o, "overlay_size", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+            snprintf(err, errlen, "boot config: overlay_size must be a byte count");
+            rc = -EINVAL;
+            goto out;
+        }
+        cfg->overlay_size = (uint64_t)json_object_get_int64(v);
+    }
 out:
     if (o)
         json_object_put(o);

@@ -4,6 +4,7 @@
 #define MOAT_BOOT_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum boot_mount_kind {
@@ -45,7 +46,10 @@ struct boot_config {
     gid_t groups[BOOT_MAX_GROUPS]; /* init's supplementary groups */
     int ngroups;
     unsigned umask; /* init's umask (022 unless the spec says otherwise) */
-    int max_tasks; /* the sandbox's task cap (fork bombs end there); 0: BOOT_DEFAULT_MAX_TASKS */
+    int max_tasks;  /* the sandbox's task cap (fork bombs end there); 0: BOOT_DEFAULT_MAX_TASKS */
+    /* Bytes the overlay's upper layer and the tmpfs mounts may hold together (ENOSPC beyond);
+     * 0: half of the host's RAM, as Linux sizes a tmpfs. */
+    uint64_t overlay_size;
 };
 
 #define BOOT_DEFAULT_MAX_TASKS 4096

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 #include "sentry/boot_config.h"
 #include "sentry/fs/gofer/gofer_client.h"
@@ -36,8 +37,8 @@ static long walk_tree(const char *where, bool create, struct path *out)
         pthread_mutex_lock(&dir->lock);
         rc = vfs_lookup_child_locked(&cur, c, &d);
         if (rc == 0 && !d->inode) {
-            rc = create && dir->ops->mkdir ? dir->ops->mkdir(dir, d, S_IFDIR | 0755, NULL)
-                                           : -ENOENT;
+            rc =
+                create && dir->ops->mkdir ? dir->ops->mkdir(dir, d, S_IFDIR | 0755, NULL) : -ENOENT;
         }
         pthread_mutex_unlock(&dir->lock);
         if (rc < 0) {
@@ -102,8 +103,20 @@ static long mount_root(const struct boot_config *cfg)
     return mount_at(&overlay_fs_type, NULL, 0, &layers, "overlay", false);
 }
 
+/* The in-sentry files' size cap: the configured one, or half of the host's RAM (Linux's tmpfs
+ * default), so a workload that fills them gets ENOSPC before the sentry runs out of memory. */
+static void set_tmpfs_cap(const struct boot_config *cfg)
+{
+    uint64_t cap = cfg->overlay_size;
+    struct sysinfo si;
+    if (cap == 0 && sysinfo(&si) == 0)
+        cap = (uint64_t)si.totalram * si.mem_unit / 2;
+    tmpfs_space_set_sandbox_limit(cap);
+}
+
 long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
 {
+    set_tmpfs_cap(cfg);
     long rc = gofer_client_new(cfg->gofer_fd, &gofer);
     if (rc < 0) {
         snprintf(err, errlen, "cannot talk to the gofer: %s", strerror((int)-rc));
@@ -127,8 +140,7 @@ long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
         rc = mount_at(std_mounts[i].type, std_mounts[i].where, std_mounts[i].flags, NULL,
                       std_mounts[i].source, cfg->overlay);
         if (rc < 0) {
-            snprintf(err, errlen, "cannot mount %s: %s", std_mounts[i].where,
-                     strerror((int)-rc));
+            snprintf(err, errlen, "cannot mount %s: %s", std_mounts[i].where, strerror((int)-rc));
             return rc;
         }
     }

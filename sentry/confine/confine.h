@@ -21,10 +21,6 @@ int confine_namespaces(const struct boot_config *cfg, char *err, size_t errlen);
  * non-dumpable, rlimits, every capability dropped, then the seccomp allowlist on every thread. */
 int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen);
 
-/* The host's name for one of the sentry's fds ("/dev/pts/0", "pipe:[12]"), read through a
- * /proc/self/fd handle kept from before the pivot; 0-terminated, -errno on failure. */
-long confine_fd_name(int fd, char *buf, size_t len);
-
 /* The sentry's seccomp filter (sentry/confine/sentry_seccomp.c); `audit` logs instead of
  * killing (MOAT_CONFINE_AUDIT=1, to find a missing syscall). 0 or -errno. */
 int confine_sentry_seccomp(int log_fd, bool audit);

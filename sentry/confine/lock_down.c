@@ -19,7 +19,6 @@
 #include "sentry/fs/proc/proc_host.h"
 #include "sentry/kernel/kernel.h"
 
-static int proc_fd_dir = -1;
 static struct rlimit initial_rlimits[RLIM_NLIMITS];
 static bool rlimits_recorded;
 
@@ -29,23 +28,6 @@ void confine_initial_rlimit(int resource, struct rlimit *rl)
         *rl = initial_rlimits[resource];
     else
         getrlimit(resource, rl);
-}
-
-long confine_fd_name(int fd, char *buf, size_t len)
-{
-    char link[32];
-    ssize_t n;
-    if (proc_fd_dir >= 0) {
-        snprintf(link, sizeof(link), "%d", fd);
-        n = readlinkat(proc_fd_dir, link, buf, len - 1);
-    } else { /* not confined (yet): /proc is still there */
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        n = readlink(link, buf, len - 1);
-    }
-    if (n < 0)
-        return -errno;
-    buf[n] = 0;
-    return 0;
 }
 
 /* pivot_root into a fresh empty read-only tmpfs and drop the old root: afterwards no path the
@@ -65,16 +47,35 @@ static int pivot_to_empty_root(void)
     return 0;
 }
 
-/* Test-only (MOAT_TEST_SENTRY_OPENAT=PATH): after lockdown the sentry tries to open a host path,
- * as a bug might. Confined, the seccomp filter kills it with a log line naming openat. */
-static void test_hook_openat(void)
+/* Test-only (MOAT_TEST_SENTRY_SYSCALL=NAME:PATH): after lockdown the sentry makes one path-taking
+ * call on a host path, as a bug might. Confined, the seccomp filter kills it with a log line naming
+ * the syscall; if the call returns instead, the sentry exits 123 (it worked) or 124 (refused). */
+static void test_hook_path_call(void)
 {
-    const char *path = getenv("MOAT_TEST_SENTRY_OPENAT");
+    const char *spec = getenv("MOAT_TEST_SENTRY_SYSCALL");
+    const char *path = spec ? strchr(spec, ':') : NULL;
     if (!path)
         return;
-    int fd = openat(AT_FDCWD, path, O_RDONLY);
-    klog("confine test hook: openat(%s) = %d (%s)", path, fd, fd < 0 ? strerror(errno) : "open");
-    _exit(fd < 0 ? 124 : 123);
+    size_t n = (size_t)(path++ - spec);
+    static char buf[4096] __attribute__((aligned(16))); /* a stat, statx or link target */
+    char *const argv[] = {(char *)path, NULL};
+    long rc = -1;
+    errno = ENOSYS;
+    if (n == 6 && strncmp(spec, "openat", n) == 0)
+        rc = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+    else if (n == 4 && strncmp(spec, "open", n) == 0)
+        rc = syscall(SYS_open, path, O_RDONLY);
+    else if (n == 10 && strncmp(spec, "newfstatat", n) == 0)
+        rc = syscall(SYS_newfstatat, AT_FDCWD, path, buf, 0);
+    else if (n == 5 && strncmp(spec, "statx", n) == 0)
+        rc = syscall(SYS_statx, AT_FDCWD, path, 0, 0x7ffU /* STATX_BASIC_STATS */, buf);
+    else if (n == 10 && strncmp(spec, "readlinkat", n) == 0)
+        rc = syscall(SYS_readlinkat, AT_FDCWD, path, buf, sizeof(buf));
+    else if (n == 6 && strncmp(spec, "execve", n) == 0)
+        rc = syscall(SYS_execve, path, argv, argv + 1);
+    klog("confine test hook: %.*s(%s) = %ld (%s)", (int)n, spec, path, rc,
+         rc < 0 ? strerror(errno) : "done");
+    _exit(rc < 0 ? 124 : 123);
 }
 
 int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
@@ -86,12 +87,6 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
     /* glibc's malloc reads /sys/devices/system/cpu/online the first time it would make more
      * arenas than a few (many sentry threads): fix its limit now, as it would compute it. */
     mallopt(M_ARENA_MAX, 8 * (snap->ncpus > 0 ? snap->ncpus : 1));
-    proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (proc_fd_dir < 0) {
-        rc = -errno;
-        step = "opening /proc/self/fd";
-        goto fail;
-    }
     step = "pivot_root into an empty root";
     if ((rc = pivot_to_empty_root()) < 0)
         goto fail;
@@ -116,7 +111,7 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
     const char *audit = getenv("MOAT_CONFINE_AUDIT");
     if ((rc = confine_sentry_seccomp(kernel->log_fd, audit && strcmp(audit, "1") == 0)) < 0)
         goto fail;
-    test_hook_openat();
+    test_hook_path_call();
     return 0;
 fail:
     snprintf(err, errlen, "confine: %s: %s", step, strerror(-rc));

@@ -2,6 +2,7 @@
  * that logs the syscall's name and kills the sentry. No open/openat/execve/mount/bpf/... at all;
  * the reason for every entry is in docs/security.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,10 +40,7 @@ static const char *const sentry_allowed[] = {
     "dup",
     "dup2",
     "dup3",
-    "fcntl",
     "fstat",
-    "newfstatat",
-    "statx",
     "fstatfs",
     "getdents64",
     "ftruncate",
@@ -54,7 +52,6 @@ static const char *const sentry_allowed[] = {
     "tee",
     "copy_file_range",
     "flock",
-    "readlinkat",
     /* waiting */
     "poll",
     "ppoll",
@@ -153,6 +150,10 @@ static const long ptrace_requests[] = {
     PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP,
     PTRACE_KILL,       PTRACE_LISTEN};
 
+/* fcntl: fd flags and duplication only (no F_SETOWN/F_SETSIG signal targets, leases, dnotify,
+ * pipe sizes or host record locks: the sentry keeps the sandbox's locks itself). */
+static const long fcntl_cmds[] = {F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL};
+
 /* Terminal and fd ioctls the host-file driver forwards (sentry/fs/host/host_file.c). */
 static const long ioctl_cmds[] = {TCGETS,     TCSETS,   TCSETSW, TCSETSF, TIOCGWINSZ,
                                   TIOCSWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX};
@@ -218,7 +219,8 @@ static int add_arg_rules(scmp_filter_ctx ctx)
     static const long prctl_ops[] = {PR_SET_NAME, PR_GET_NAME};
     if ((rc = host_seccomp_allow_arg_in(ctx, SCMP_SYS(prctl), 0, prctl_ops, COUNT(prctl_ops))) ||
         (rc = host_seccomp_allow_arg_in(ctx, SCMP_SYS(ptrace), 0, ptrace_requests,
-                                        COUNT(ptrace_requests))))
+                                        COUNT(ptrace_requests))) ||
+        (rc = host_seccomp_allow_arg_in(ctx, SCMP_SYS(fcntl), 1, fcntl_cmds, COUNT(fcntl_cmds))))
         return rc;
     return host_seccomp_allow_arg_in(ctx, SCMP_SYS(ioctl), 1, ioctl_cmds, COUNT(ioctl_cmds));
 }

@@ -1,6 +1,8 @@
 /* The sentry's own log: one "moat: ..." line per message on the log fd, and panics with a
  * backtrace for broken invariants. */
+#include <dlfcn.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -56,13 +58,19 @@ void kpanic(const char *fmt, ...)
     unw_cursor_t cur;
     unw_getcontext(&uc);
     unw_init_local(&cur, &uc);
+    /* Frames as offsets in their object (for addr2line), from memory alone: libunwind's
+     * unw_get_proc_name would open /proc/self/maps and the binary, which kills a confined
+     * sentry before the backtrace is out. */
     while (unw_step(&cur) > 0) {
-        char name[128];
-        unw_word_t off = 0, ip = 0;
+        unw_word_t ip = 0;
         unw_get_reg(&cur, UNW_REG_IP, &ip);
-        if (unw_get_proc_name(&cur, name, sizeof(name), &off) != 0)
-            snprintf(name, sizeof(name), "?");
-        klog("  at %s+0x%lx (0x%lx)", name, (unsigned long)off, (unsigned long)ip);
+        Dl_info di;
+        if (dladdr((void *)ip, &di) && di.dli_fname)
+            klog("  at 0x%lx (%s+0x%lx%s%s)", (unsigned long)ip, di.dli_fname,
+                 (unsigned long)(ip - (uintptr_t)di.dli_fbase), di.dli_sname ? ", " : "",
+                 di.dli_sname ? di.dli_sname : "");
+        else
+            klog("  at 0x%lx", (unsigned long)ip);
     }
     _exit(125);
 }

@@ -11,7 +11,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "sentry/confine/confine.h"
 #include "sentry/boot_config.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/creds.h"
@@ -80,7 +79,7 @@ static int install_host_fds(struct task *t, const int *host_fds, int n, int firs
             continue; /* a closed stdio fd stays closed in the sandbox too */
         /* What /proc/PID/fd shows: the host's own name for it ("/dev/pts/0", "pipe:[123]"). */
         char name[256];
-        if (confine_fd_name(fd, name, sizeof(name)) < 0)
+        if (host_fd_name(fd, name, sizeof(name)) < 0)
             name[0] = 0;
         int fl = fcntl(fd, F_GETFL);
         struct file *f = host_file_new(fd, fl < 0 ? O_RDWR : (unsigned)fl & ~O_CLOEXEC, name);

@@ -1,9 +1,11 @@
 /* Security: escape attempts from inside the sandbox, each with raw `syscall` instructions (no libc
  * wrapper in between). Each prints "NAME: blocked" when the attempt failed as it must, or
  * "NAME: ESCAPED ..." when it did something it must not. The host side (marker files, canary
- * process, mounts, stray processes) is checked by run_escape.py, which passes in argv[1] a host
+ * process, mounts, stray processes) is checked by host_checks.py, which passes in argv[1] a host
  * directory that holds the marker "secret" and whose subdirectory "shared" is bind-mounted
- * read-write at /data. */
+ * read-write at /data, and writes the sentry's host pid to /data/sentry_pid once it runs.
+ * `escape setuid PATH`, run as a setuid-root copy by an unprivileged moat, tries to write PATH, a
+ * host file only root may write. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static long raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -76,6 +79,45 @@ static void host_kernel_ops(void)
     must_fail("x32-getpid", raw(0x40000000 | SYS_getpid, 0, 0, 0, 0) == 1 ? 0 : -1);
 }
 
+/* The sentry's host pid (host_checks.py writes it once the sandbox runs), or -1. */
+static long sentry_host_pid(void)
+{
+    for (int i = 0; i < 600; i++) { /* up to a minute: a loaded machine starts slowly */
+        char buf[32] = "";
+        long fd = raw(SYS_openat, AT_FDCWD, "/data/sentry_pid", O_RDONLY, 0);
+        long n = fd < 0 ? -1 : raw(SYS_read, fd, buf, sizeof(buf) - 1, 0);
+        if (fd >= 0)
+            raw(SYS_close, fd, 0, 0, 0);
+        if (n > 0 && buf[n - 1] == '\n')
+            return strtol(buf, NULL, 10);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        raw(SYS_nanosleep, &ts, 0, 0, 0);
+    }
+    return -1;
+}
+
+/* The sentry itself, by its host pid: the sandbox's pid namespace has no such process. */
+static void sentry_by_host_pid(void)
+{
+    long spid = sentry_host_pid();
+    if (spid <= 0) {
+        printf("sentry-pid: not given\n");
+        return;
+    }
+    must_fail("ptrace-attach-sentry", raw(SYS_ptrace, 16 /* PTRACE_ATTACH */, spid, 0, 0));
+    must_fail("ptrace-seize-sentry", raw(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, spid, 0, 0));
+    char buf[8] = "x";
+    struct iovec l = {buf, 1}, r = {(void *)0x400000, 1};
+    must_fail("process_vm_writev-sentry",
+              raw6(SYS_process_vm_writev, spid, (long)&l, 1, (long)&r, 1, 0));
+    must_fail("process_vm_readv-sentry",
+              raw6(SYS_process_vm_readv, spid, (long)&l, 1, (long)&r, 1, 0));
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/mem", spid);
+    must_fail("proc-mem-sentry", raw(SYS_openat, AT_FDCWD, path, O_RDWR, 0));
+    must_fail("kill-sentry", raw(SYS_kill, spid, SIGKILL, 0, 0));
+}
+
 /* The stub lives above every address the application may map: neither mmap nor /proc/self/mem
  * reaches it. */
 static void stub_area(void)
@@ -87,6 +129,9 @@ static void stub_area(void)
     long fd = raw(SYS_openat, AT_FDCWD, "/proc/self/mem", O_RDWR, 0);
     long w = fd < 0 ? fd : raw6(SYS_pwrite64, fd, (long)"\xcc", 1, 0x7ff000000000L, 0, 0);
     must_fail("proc-self-mem-stub-area", w);
+    /* Writes through /proc/self/mem reach only the process's own mappings. */
+    long low = fd < 0 ? fd : raw6(SYS_pwrite64, fd, (long)"\xcc", 1, 0x10000L, 0, 0);
+    must_fail("proc-self-mem-unmapped", low);
     if (fd >= 0)
         raw(SYS_close, fd, 0, 0, 0);
     /* 1 TiB of address space: refused or merely reserved; never a sentry crash. */
@@ -141,27 +186,48 @@ static void file_escapes(const char *hostdir)
     printf("rename-race: done\n");
 }
 
+/* Run as a setuid-root binary by an unprivileged sandbox: the host file stays out of reach. */
+static int setuid_probe(const char *path)
+{
+    printf("setuid-write: %s\n", try_write(path) < 0 ? "blocked" : "ESCAPED");
+    long fd = raw(SYS_openat, AT_FDCWD, path, O_RDONLY, 0);
+    must_fail("setuid-read", fd);
+    return 0;
+}
+
+/* execve with argv or envp far beyond Linux's limits: E2BIG, the sentry stays up. */
+static void huge_exec_args(void)
+{
+    size_t len = 64 << 20;
+    char *huge = malloc(len);
+    if (!huge)
+        return;
+    memset(huge, 'a', len - 1);
+    huge[len - 1] = 0;
+    char *args[] = {"/bin/true", huge, NULL};
+    must_fail("huge-argv", raw(SYS_execve, "/bin/true", args, (char *[]){NULL}, 0));
+    memcpy(huge, "HUGE=", 5);
+    char *env[] = {huge, NULL};
+    char *one[] = {"/bin/true", NULL};
+    must_fail("huge-env", raw(SYS_execve, "/bin/true", one, env, 0));
+    free(huge);
+}
+
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 3 && strcmp(argv[1], "setuid") == 0)
+        return setuid_probe(argv[2]);
     if (argc < 2) {
-        fprintf(stderr, "usage: escape HOSTDIR\n");
+        fprintf(stderr, "usage: escape HOSTDIR | escape setuid PATH\n");
         return 2;
     }
-    setvbuf(stdout, NULL, _IONBF, 0);
+    sentry_by_host_pid();
     host_kernel_ops();
     stub_area();
     proc_walks();
     file_escapes(argv[1]);
-    /* Huge argv: refused with E2BIG, the sentry stays up. */
-    size_t len = 64 << 20;
-    char *huge = malloc(len);
-    if (huge) {
-        memset(huge, 'a', len - 1);
-        huge[len - 1] = 0;
-        char *args[] = {"/bin/true", huge, NULL};
-        must_fail("huge-argv", raw(SYS_execve, "/bin/true", args, (char *[]){NULL}, 0));
-        free(huge);
-    }
+    huge_exec_args();
     /* kill(-1, SIGKILL) from a child: everything in the sandbox but init, nothing on the host
      * (run_escape.py checks its canary). */
     pid_t k = fork();

@@ -36,6 +36,7 @@ struct do_opts {
     struct sandbox_mount binds[SANDBOX_MAX_MOUNTS - 1];
     int nbinds;
     struct cgroup_limits limits;
+    uint64_t overlay_size; /* 0: the default */
 };
 
 static void usage(FILE *out)
@@ -47,6 +48,8 @@ static void usage(FILE *out)
         "  -w DIR                  working directory in the sandbox (default: the current one)\n"
         "  -e, --env NAME=VALUE    add to the sandbox's clean environment\n"
         "  --overlay=none          write through to the host root (default: a private overlay)\n"
+        "  --overlay-size SIZE     cap on what the overlay and tmpfs mounts hold in the sentry's\n"
+        "                          memory, K/M/G suffix (default half of --memory, else of RAM)\n"
         "  --platform ptrace|systrap  how application code runs (default ptrace)\n"
         "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
         "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
@@ -111,13 +114,13 @@ static int add_bind(struct do_opts *o, const char *spec, struct moat_err *e)
     return 0;
 }
 
-/* --memory, --pids-limit, --cpus (=VALUE or VALUE next): 1 if taken, 0 if not a limit option,
- * -1 with e set if its value is bad. */
+/* --memory, --pids-limit, --cpus, --overlay-size (=VALUE or VALUE next): 1 if taken, 0 if not a
+ * limit option, -1 with e set if its value is bad. */
 static int parse_limit(struct do_opts *o, const char *a, const char *next, int *i,
                        struct moat_err *e)
 {
-    static const char *const names[] = {"--memory", "--pids-limit", "--cpus"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const names[] = {"--memory", "--pids-limit", "--cpus", "--overlay-size"};
+    for (int k = 0; k < 4; k++) {
         size_t n = strlen(names[k]);
         if (strncmp(a, names[k], n) != 0 || (a[n] != '=' && (a[n] != 0 || !next)))
             continue;
@@ -127,10 +130,11 @@ static int parse_limit(struct do_opts *o, const char *a, const char *next, int *
         char *end = NULL;
         bool ok = k == 0   ? cgroup_parse_size(v, &o->limits.memory_bytes) == 0
                   : k == 1 ? (o->limits.pids = strtoll(v, &end, 10)) > 0 && !*end
-                           : (o->limits.cpus = strtod(v, &end)) > 0 && !*end;
+                  : k == 2 ? (o->limits.cpus = strtod(v, &end)) > 0 && !*end
+                           : cgroup_parse_size(v, &o->overlay_size) == 0 && o->overlay_size > 0;
         if (!ok)
             return moat_fail(e, 0, "%s takes a positive %s, not \"%s\"", names[k],
-                             k == 0 ? "size" : "number", v);
+                             k == 0 || k == 3 ? "size" : "number", v);
         return 1;
     }
     return 0;
@@ -264,6 +268,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     spec.debug = o.debug;
     spec.net = o.network && strcmp(o.network, "none") == 0 ? SANDBOX_NET_NONE : SANDBOX_NET_HOST;
     spec.limits = o.limits;
+    spec.overlay_size = o.overlay_size;
     /* The host's root, read-only under the overlay (or written through with --overlay=none). */
     spec.mounts[spec.nmounts++] = (struct sandbox_mount){"/", "/", o.overlay};
     for (int i = 0; i < o.nbinds; i++)

@@ -182,6 +182,7 @@ static int start_sentry(const struct sandbox_spec *s, int sentry_end, pid_t *pid
         .debug = s->debug,
         .hostname = (char *)s->hostname,
         .max_tasks = s->max_tasks,
+        .overlay_size = s->overlay_size ? s->overlay_size : s->limits.memory_bytes / 2,
         .uid = s->uid,
         .gid = s->gid,
         .ngroups = s->ngroups,

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "platform/host_confine.h"
 #include "sentry/fs/gofer/gofer_client.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/task.h"
@@ -395,7 +396,7 @@ static long gf_write(struct file *f, struct uio *u, int64_t *pos)
     pthread_mutex_lock(&ino->lock);
     if (file_append(f, u)) {
         struct stat s;
-        if (fstat(gfd(f), &s) == 0)
+        if (host_fstat(gfd(f), &s) == 0)
             *pos = s.st_size;
     }
     long rc = host_fd_write(gfd(f), u, pos);
@@ -433,7 +434,7 @@ static long gf_fallocate(struct file *f, int mode, int64_t off, int64_t len)
     if (fallocate(gfd(f), mode, off, len) != 0)
         return -errno;
     struct stat s;
-    if (fstat(gfd(f), &s) == 0)
+    if (host_fstat(gfd(f), &s) == 0)
         f->inode->size = (uint64_t)s.st_size;
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #undef UIO_MAXIOV /* sentry/vfs/file.h defines Linux's value (the same 1024) */
 
+#include "platform/host_confine.h"
 #include "sentry/kernel/poll.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
@@ -226,7 +227,7 @@ static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_
 static long host_stat(struct file *f, struct kstat *st)
 {
     struct stat s;
-    if (fstat(hfd(f), &s) != 0)
+    if (host_fstat(hfd(f), &s) != 0)
         return -errno;
     host_stat_to_kstat(&s, st);
     return 0;
@@ -268,7 +269,7 @@ struct file *host_file_new(int host_fd, unsigned int flags, const char *name)
         return NULL;
     }
     struct stat s;
-    f->stream = fstat(host_fd, &s) == 0 && !S_ISREG(s.st_mode) && !S_ISBLK(s.st_mode);
+    f->stream = host_fstat(host_fd, &s) == 0 && !S_ISREG(s.st_mode) && !S_ISBLK(s.st_mode);
     off_t off = f->stream ? -1 : lseek(host_fd, 0, SEEK_CUR);
     if (off > 0)
         f->pos = off;

@@ -28,6 +28,7 @@ static void memfd_mount(void)
     const unsigned int mode = S_IFDIR | 01777;
     if (tmpfs_fs_type.mount(&tmpfs_fs_type, "memfd", 0, &mode, &root) != 0)
         return;
+    tmpfs_space_detach(root); /* memfds are memory, not files: only the memory cgroup caps them */
     memfd_root.mnt = mount_new(root, 0, "memfd");
     memfd_root.dentry = memfd_root.mnt ? root : NULL;
 }

@@ -84,6 +84,7 @@ static void tmpfs_evict(struct inode *ino)
     free(n->target);
     if (n->memfd >= 0)
         close(n->memfd);
+    tmpfs_space_put_inode(ino->sb, n->charged_pages);
     free(n);
 }
 
@@ -92,10 +93,13 @@ extern const struct inode_ops tmpfs_inode_ops;
 struct inode *tmpfs_new_inode(struct superblock *sb, unsigned int mode, const struct creds *c,
                               dev_t rdev)
 {
+    if (tmpfs_space_take_inode(sb) < 0)
+        return NULL;
     struct tmpfs_node *n = calloc(1, sizeof(*n));
     struct inode *ino = n ? inode_new(sb, &tmpfs_inode_ops, mode) : NULL;
     if (!ino) {
         free(n);
+        tmpfs_space_put_inode(sb, 0);
         return NULL;
     }
     n->memfd = -1;
@@ -304,6 +308,7 @@ static long tmpfs_setattr(struct dentry *d, const struct iattr *a)
         if (ftruncate(node(ino)->memfd, (off_t)a->size) != 0)
             return -errno;
         ino->size = a->size;
+        tmpfs_space_settle(ino); /* a shrink frees pages */
     }
     if (a->valid & ATTR_MODE)
         ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
@@ -322,11 +327,7 @@ static long tmpfs_setattr(struct dentry *d, const struct iattr *a)
 
 static long tmpfs_statfs(struct dentry *d, struct kstatfs *st)
 {
-    (void)d;
-    st->blocks = 1UL << 20;
-    st->bfree = st->bavail = st->blocks / 2;
-    st->files = 1UL << 20;
-    st->ffree = st->files / 2;
+    tmpfs_space_statfs(d->inode->sb, st);
     return 0;
 }
 
@@ -371,6 +372,7 @@ static long tmpfs_mount(const struct fs_type *type, const char *source, unsigned
     if (!sb)
         return -ENOMEM;
     sb->flags = flags;
+    sb->priv = tmpfs_sandbox_space();
     struct inode *ino = tmpfs_new_inode(sb, S_IFDIR | (mode ? *mode : 01777), NULL, 0);
     if (!ino)
         return -ENOMEM;

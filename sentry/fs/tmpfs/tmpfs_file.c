@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform/host_confine.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/vfs/vfs.h"
@@ -38,11 +39,18 @@ static long reg_write(struct file *f, struct uio *u, int64_t *pos)
         rc = tmpfs_seals_allow_size(
             fnode(f), ino->size,
             (uint64_t)*pos + u->resid > ino->size ? (uint64_t)*pos + u->resid : ino->size);
+    uint64_t allowed = u->resid;
+    if (rc == 0)
+        rc = tmpfs_space_reserve(ino, (uint64_t)*pos, u->resid, true, &allowed);
     if (rc < 0) {
         pthread_mutex_unlock(&ino->lock);
         return rc;
     }
+    size_t cut = u->resid - allowed; /* what does not fit under the size cap: a short write */
+    u->resid -= cut;
     rc = host_fd_write(fnode(f)->memfd, u, pos);
+    u->resid += cut;
+    tmpfs_space_settle(ino);
     if (rc > 0) {
         if ((uint64_t)*pos > ino->size)
             ino->size = (uint64_t)*pos;
@@ -70,10 +78,19 @@ static long reg_host_fd(struct file *f)
     return fnode(f)->memfd;
 }
 
+/* Pages a shared mapping filled in count from here on (and at the next write or truncate). */
+static void reg_settle(struct file *f)
+{
+    pthread_mutex_lock(&f->inode->lock);
+    tmpfs_space_settle(f->inode);
+    pthread_mutex_unlock(&f->inode->lock);
+}
+
 static long reg_fsync(struct file *f, bool datasync)
 {
-    (void)f;
     (void)datasync;
+    if (inode_is_reg(f->inode))
+        reg_settle(f);
     return 0;
 }
 
@@ -86,11 +103,15 @@ static long reg_fallocate(struct file *f, int mode, int64_t off, int64_t len)
         rc = tmpfs_seals_allow_size(fnode(f), ino->size, (uint64_t)off + (uint64_t)len);
     if ((mode & FALLOC_FL_PUNCH_HOLE) && (fnode(f)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
         rc = -EPERM;
+    uint64_t allowed;
+    if (rc == 0 && !(mode & FALLOC_FL_PUNCH_HOLE))
+        rc = tmpfs_space_reserve(ino, (uint64_t)off, (uint64_t)len, false, &allowed);
     if (rc == 0)
         rc = fallocate(fnode(f)->memfd, mode, off, len) == 0 ? 0 : -errno;
+    tmpfs_space_settle(ino);
     if (rc == 0 && !(mode & FALLOC_FL_KEEP_SIZE)) {
         struct stat st;
-        if (fstat(fnode(f)->memfd, &st) == 0)
+        if (host_fstat(fnode(f)->memfd, &st) == 0)
             ino->size = (uint64_t)st.st_size;
     }
     pthread_mutex_unlock(&ino->lock);
@@ -140,6 +161,7 @@ const struct file_ops tmpfs_reg_file_ops = {
     .fsync = reg_fsync,
     .fallocate = reg_fallocate,
     .fcntl = reg_fcntl,
+    .release = reg_settle,
 };
 
 static unsigned int dtype(const struct inode *ino)
