@@ -104,7 +104,7 @@ def env_with_tag():
     return env, tag
 
 
-def check_nothing_left(tag, mounts_before):
+def check_nothing_left(tag, mounts_before, top=None):
     for _ in range(50):
         left = tagged_pids(tag)
         if not left:
@@ -112,9 +112,11 @@ def check_nothing_left(tag, mounts_before):
         time.sleep(0.1)
     if left:
         fail("processes of the sandbox left behind: %s" % left)
-    # Other tests may mount and unmount things meanwhile: only moat's own mounts (its roots are
-    # tmpfs named moat-*) or mounts under a moat test directory would be ours.
-    new = [m for m in mounts() - mounts_before if "moat" in m[0] or "moat" in m[1]]
+    # Other tests (containerd's, whose rootfs overlays live under moat-ctrd-* directories) may
+    # mount and unmount things meanwhile: only moat's own mounts (its roots are tmpfs named
+    # moat-*) or mounts in this test's own directory would be ours.
+    new = [m for m in mounts() - mounts_before
+           if "moat" in m[1] or (top and m[0].startswith(top))]
     if new:
         fail("mounts left on the host: %s" % new)
 
@@ -173,7 +175,7 @@ def cmd_escape(a):
             fail("kill(-1, SIGKILL) in the sandbox killed a host process")
         print("%s: %d attempts blocked, host marker untouched, canary alive" %
               (a.platform, r.stdout.count("blocked")))
-        check_nothing_left(tag, before)
+        check_nothing_left(tag, before, top)
     finally:
         if canary:
             canary.kill()
@@ -311,7 +313,7 @@ def cmd_kill(a):
         if cli.returncode == 0 or "killed by signal 9" not in err:
             fail("no clear error (status %d, stderr %r)" % (cli.returncode, err))
         print("cli: status %d, %s" % (cli.returncode, err.strip().splitlines()[-1]))
-        check_nothing_left(tag, before)
+        check_nothing_left(tag, before, top)
         with open(os.path.join(top, "f"), "rb") as f:
             if f.read() != b"durable":
                 fail("the fsynced file is not intact")
@@ -417,7 +419,7 @@ def cmd_setuid(a):
             if f.read() != "original":
                 fail("the root-only host file was written")
         print("setuid-root binary as 65534: the root-only host file stays out of reach")
-        check_nothing_left(tag, before)
+        check_nothing_left(tag, before, top)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     print("ok")
