@@ -325,61 +325,9 @@ st_zygote_entry:
     syscall
     inc %r12
     jmp 2b
-3:  mov $__NR_recvmsg, %eax
-    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
-    lea STUB_DATA_MSGHDR(%rbp), %rsi
-    xor %edx, %edx
-    syscall
-    cmp $-4, %rax                       /* EINTR */
-    je 3b
-    test %rax, %rax
-    jle st_die
-    movl (STUB_DATA_CMSG + 16)(%rbp), %r13d
-    mov $0x00008000, %edi               /* CLONE_PARENT */
-    xor %esi, %esi
-    xor %edx, %edx
-    xor %r10d, %r10d
-    xor %r8d, %r8d
-    mov $__NR_clone, %eax
-    syscall
-    test %rax, %rax
-    jz 5f
-    mov %rax, STUB_DATA_REPLY(%rbp)
-    mov $__NR_write, %eax
-    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
-    lea STUB_DATA_REPLY(%rbp), %rsi
-    mov $8, %edx
-    syscall
-    mov $__NR_close, %eax
-    mov %r13d, %edi
-    syscall
-    jmp 3b
-5:  /* A new stub process: fd 0 becomes its control socket; it receives its region's memfd, installs
-     * the handler, the control mask and filter, and becomes the control thread of channel 0. */
-    mov $__NR_dup2, %eax
-    mov %r13d, %edi
-    mov $PLATFORM_STUB_CTL_FD_ASM, %esi
-    syscall
-    mov $__NR_close, %eax
-    mov %r13d, %edi
-    syscall
-    mov $__NR_write, %eax               /* the zygote's client waits for a first word */
-    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
-    lea STUB_DATA_REPLY(%rbp), %rsi
-    mov $8, %edx
-    syscall
-    mov $__NR_recvmsg, %eax
-    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
-    lea STUB_DATA_MSGHDR(%rbp), %rsi
-    mov $0x40000000, %edx               /* MSG_CMSG_CLOEXEC */
-    syscall
-    test %rax, %rax
-    jle st_die
-    movl (STUB_DATA_CMSG + 16)(%rbp), %ebx
-    MAP_REGION %ebx
-    mov %ebx, %edi
-    mov $__NR_close, %eax
-    syscall
+3:  /* What every stub process needs and fork keeps, set up once here rather than in each child:
+     * no_new_privs, the trap handler, the control mask and the control filter (whose syscalls
+     * cover the zygote's own: recvmsg and write on fd 0, clone(CLONE_PARENT), close). */
     mov $38, %edi                       /* PR_SET_NO_NEW_PRIVS */
     mov $1, %esi
     xor %edx, %edx
@@ -413,6 +361,62 @@ st_zygote_entry:
     syscall
     test %rax, %rax
     jnz st_die
+8:  mov $__NR_recvmsg, %eax
+    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
+    lea STUB_DATA_MSGHDR(%rbp), %rsi
+    xor %edx, %edx
+    syscall
+    cmp $-4, %rax                       /* EINTR */
+    je 8b
+    test %rax, %rax
+    jle st_die
+    movl (STUB_DATA_CMSG + 16)(%rbp), %r13d
+    mov $0x00008000, %edi               /* CLONE_PARENT */
+    xor %esi, %esi
+    xor %edx, %edx
+    xor %r10d, %r10d
+    xor %r8d, %r8d
+    mov $__NR_clone, %eax
+    syscall
+    test %rax, %rax
+    jz 5f
+    mov %rax, STUB_DATA_REPLY(%rbp)
+    mov $__NR_write, %eax
+    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
+    lea STUB_DATA_REPLY(%rbp), %rsi
+    mov $8, %edx
+    syscall
+    mov $__NR_close, %eax
+    mov %r13d, %edi
+    syscall
+    jmp 8b
+5:  /* A new stub process (the zygote's handler, mask and filter already in place): fd 0 becomes
+     * its control socket; it receives its region's memfd and becomes the control thread of
+     * channel 0. */
+    mov $__NR_dup2, %eax
+    mov %r13d, %edi
+    mov $PLATFORM_STUB_CTL_FD_ASM, %esi
+    syscall
+    mov $__NR_close, %eax
+    mov %r13d, %edi
+    syscall
+    mov $__NR_write, %eax               /* the zygote's client waits for a first word */
+    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
+    lea STUB_DATA_REPLY(%rbp), %rsi
+    mov $8, %edx
+    syscall
+    mov $__NR_recvmsg, %eax
+    mov $PLATFORM_STUB_CTL_FD_ASM, %edi
+    lea STUB_DATA_MSGHDR(%rbp), %rsi
+    mov $0x40000000, %edx               /* MSG_CMSG_CLOEXEC */
+    syscall
+    test %rax, %rax
+    jle st_die
+    movl (STUB_DATA_CMSG + 16)(%rbp), %ebx
+    MAP_REGION %ebx
+    mov %ebx, %edi
+    mov $__NR_close, %eax
+    syscall
     lea (REGION + ST_REQ_OFF)(%rip), %r15
     lea ST_REP_OFF(%r15), %r14
     xor %r13d, %r13d
