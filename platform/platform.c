@@ -5,19 +5,45 @@
 #include <errno.h>
 #include <string.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* "auto": systrap when this host supports it (probed now, never cached), else ptrace with the
+ * reason kept for the caller's one-line notice. */
+static int create_auto(const struct platform_options *opts, struct platform **out)
+{
+    char why[sizeof((*out)->fallback_reason)];
+    int rc = systrap_probe(why, sizeof(why));
+    if (rc == 0) {
+        rc = systrap_platform_create(opts, out);
+        if (rc == 0)
+            return 0;
+        snprintf(why, sizeof(why), "it cannot start: %s", strerror(-rc));
+    }
+    rc = ptrace_platform_create(opts, out);
+    if (rc == 0)
+        snprintf((*out)->fallback_reason, sizeof((*out)->fallback_reason), "%s", why);
+    return rc;
+}
+
 int platform_create(const struct platform_options *opts, struct platform **out)
 {
-    const char *name = opts->name ? opts->name : "ptrace";
+    const char *name = opts->name ? opts->name : "auto";
+    if (strcmp(name, "auto") == 0)
+        return create_auto(opts, out);
     if (strcmp(name, "ptrace") == 0)
         return ptrace_platform_create(opts, out);
     if (strcmp(name, "systrap") == 0)
         return systrap_platform_create(opts, out);
     return -EINVAL;
+}
+
+const char *platform_fallback_reason(const struct platform *p)
+{
+    return p->fallback_reason[0] ? p->fallback_reason : NULL;
 }
 
 void platform_destroy(struct platform *p)

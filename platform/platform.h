@@ -34,7 +34,8 @@ struct trap {
 };
 
 struct platform_options {
-    const char *name;  /* "ptrace" (default) */
+    /* "auto" (or NULL): systrap when the host supports it, else ptrace; or "systrap", "ptrace" */
+    const char *name;
     bool cpu_pinning;  /* each stub thread shares a CPU with its sentry thread (DESIGN.md §3) */
 };
 
@@ -42,6 +43,8 @@ struct platform_options {
 int platform_create(const struct platform_options *opts, struct platform **out);
 void platform_destroy(struct platform *p);
 const char *platform_name(const struct platform *p);
+/* Why "auto" chose ptrace instead of systrap (for a one-line notice), or NULL. */
+const char *platform_fallback_reason(const struct platform *p);
 
 /* Address ranges the platform reserves in every address space (stub code and data, vDSO).
  * The sentry's mm never places application mappings over the stub's range. */

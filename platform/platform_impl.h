@@ -35,6 +35,7 @@ struct platform {
     const struct platform_ops *ops;
     struct platform_options opts;
     struct platform_layout layout;
+    char fallback_reason[160]; /* "auto" fell back to ptrace: why systrap was not used */
 };
 
 struct platform_as {
@@ -59,5 +60,8 @@ struct platform_pending {
 
 int ptrace_platform_create(const struct platform_options *opts, struct platform **out);
 int systrap_platform_create(const struct platform_options *opts, struct platform **out);
+/* Whether the host supports systrap (a throw-away child tries a RET_TRAP filter): 0, or -errno
+ * and a reason in why. MOAT_TEST_NO_SYSTRAP in the environment makes it fail (for tests). */
+int systrap_probe(char *why, size_t len);
 
 #endif

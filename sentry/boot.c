@@ -108,6 +108,9 @@ int sentry_boot(int config_fd)
         klog("cannot start the %s platform: %s", cfg.platform, strerror(-rc));
         return 125;
     }
+    if (platform_fallback_reason(k.platform))
+        klog("systrap is not available (%s): using the ptrace platform",
+             platform_fallback_reason(k.platform));
 
     rc = (int)boot_build_mounts(&cfg, err, sizeof(err));
     if (rc < 0) {

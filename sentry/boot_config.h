@@ -35,7 +35,7 @@ struct boot_config {
     int nmounts;
     bool overlay;     /* the root is the gofer's read-only root plus an in-sentry upper layer */
     int stdio_fds[3]; /* host fds that become the workload's 0, 1, 2 */
-    char *platform;   /* "ptrace" */
+    char *platform;   /* "auto", "systrap" or "ptrace" */
     bool cpu_pinning;
     int strace_fd; /* -1: off */
     int log_fd;

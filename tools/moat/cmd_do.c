@@ -50,7 +50,8 @@ static void usage(FILE *out)
         "  --overlay=none          write through to the host root (default: a private overlay)\n"
         "  --overlay-size SIZE     cap on what the overlay and tmpfs mounts hold in the sentry's\n"
         "                          memory, K/M/G suffix (default half of --memory, else of RAM)\n"
-        "  --platform ptrace|systrap  how application code runs (default ptrace)\n"
+        "  --platform auto|systrap|ptrace  how application code runs (default auto: systrap\n"
+        "                          when the kernel supports it, else ptrace with a notice)\n"
         "  --cpu-pinning on|off    sentry and stub threads share a CPU (default on)\n"
         "  --strace[=FILE]         log every syscall, strace style (stderr by default)\n"
         "  --hostname NAME         the sandbox's hostname (default moat)\n"
@@ -219,7 +220,7 @@ static int parse_opts(struct do_opts *o, int argc, char **argv, int *cmd_index, 
 int cmd_do(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
     struct do_opts o = {
-        .platform = "ptrace", .cpu_pinning = true, .hostname = "moat", .overlay = true};
+        .platform = "auto", .cpu_pinning = true, .hostname = "moat", .overlay = true};
     o.debug = g->debug;
     o.network = g->network;
     int ci = argc;

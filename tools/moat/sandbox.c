@@ -24,7 +24,7 @@ void sandbox_spec_init(struct sandbox_spec *s)
 {
     memset(s, 0, sizeof(*s));
     s->umask = 022;
-    s->platform = "ptrace";
+    s->platform = "auto"; /* systrap when the host supports it */
     s->cpu_pinning = true;
     s->strace_fd = -1;
     s->log_fd = 2;

@@ -9,28 +9,9 @@ import subprocess
 import sys
 import time
 
+from proc_tree import tree
+
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def children(pid):
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
-
-
-def tree(root):
-    seen, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        if p not in seen:
-            seen.append(p)
-            todo += children(p)
-    return seen
 
 
 def ticks(pid):
