@@ -20,15 +20,24 @@ struct systrap_platform {
     uint32_t xstate_size; /* the host's signal-frame XSAVE size (CPUID 0xd) */
     uint64_t xfeatures;   /* XCR0: the features a frame's XSAVE area carries */
     uint32_t yields;      /* sched_yield calls each side makes before it sleeps on the futex */
+    pthread_mutex_t pool_lock;
+    struct systrap_region *pool[ST_REGION_POOL]; /* regions of address spaces that are gone */
+    int npool;
 };
 
 /* One shared region (memfd) per host address space; processes that share a VM share it. */
 struct systrap_region {
     int refs;             /* atomic */
+    int memfd;            /* kept open: a region from the pool goes to its next stub process */
     uint8_t *map;         /* the sentry's mapping */
-    pthread_mutex_t lock; /* slot and channel allocation */
+    pthread_mutex_t lock; /* slot and channel allocation, users */
     uint8_t slot_used[ST_NSLOTS];
     uint8_t chan_used[ST_NCHAN];
+    uint8_t slot_dirty[ST_NSLOTS]; /* used since the region was made or cleared */
+    uint8_t chan_dirty[ST_NCHAN];
+    pid_t users[ST_REGION_MAX_USERS]; /* every stub process that has mapped it */
+    int nusers;
+    bool no_reuse; /* a user we could not track: never back to the pool */
 };
 
 struct systrap_as {
@@ -64,9 +73,15 @@ struct systrap_pending {
 /* Builds the read-only data page (filters, masks, handler sigaction) for a stub at layout l. */
 int systrap_build_rodata(struct systrap_platform *sp, const struct platform_layout *l);
 
-/* Region and slots. */
-struct systrap_region *systrap_region_new(int *memfd);
-void systrap_region_put(struct systrap_region *r);
+/* Region and slots (systrap_region.c). A new region comes with channel 0 taken. Fresh regions
+ * cost a memfd, a mapping and a zeroed page per page first touched: the regions of address
+ * spaces that are gone are reused, once every process that mapped them is gone from the host. */
+struct systrap_region *systrap_region_new(struct systrap_platform *sp);
+void systrap_region_put(struct systrap_platform *sp, struct systrap_region *r);
+/* A stub process that maps the region (pid 0: one we cannot name; the region is not reused). */
+void systrap_region_track(struct systrap_region *r, pid_t pid);
+void systrap_region_untrackable(struct systrap_region *r);
+void systrap_region_pool_free(struct systrap_platform *sp);
 int systrap_slot_alloc(struct systrap_region *r);
 void systrap_slot_free(struct systrap_region *r, int slot);
 int systrap_chan_alloc(struct systrap_region *r);

@@ -1,5 +1,5 @@
-/* systrap address spaces: the shared region (memfd) of each host address space, the control
- * thread's request channel, and the host syscalls, forks and new threads it runs for the sentry. */
+/* systrap address spaces: the control thread's request channel in the region, and the host
+ * syscalls, forks and new threads it runs for the sentry. */
 #include "platform/systrap/systrap.h"
 
 #include <errno.h>
@@ -16,89 +16,6 @@
 #include <unistd.h>
 
 #include "platform/cpu.h"
-
-struct systrap_region *systrap_region_new(int *memfd)
-{
-    struct systrap_region *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
-    int fd = memfd_create("moat-systrap", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, ST_REGION_SIZE) != 0)
-        goto fail;
-    r->map = mmap(NULL, ST_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (r->map == MAP_FAILED)
-        goto fail;
-    r->refs = 1;
-    pthread_mutex_init(&r->lock, NULL);
-    *memfd = fd;
-    return r;
-fail:
-    if (fd >= 0)
-        close(fd);
-    free(r);
-    return NULL;
-}
-
-void systrap_region_put(struct systrap_region *r)
-{
-    if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    munmap(r->map, ST_REGION_SIZE);
-    pthread_mutex_destroy(&r->lock);
-    free(r);
-}
-
-/* Takes the first free entry of a region's table (slots or channels), or -EAGAIN. */
-static int take_free(struct systrap_region *r, uint8_t *used, int n)
-{
-    int got = -EAGAIN;
-    pthread_mutex_lock(&r->lock);
-    for (int i = 0; i < n && got < 0; i++) {
-        if (!used[i]) {
-            used[i] = 1;
-            got = i;
-        }
-    }
-    pthread_mutex_unlock(&r->lock);
-    return got;
-}
-
-static void give_back(struct systrap_region *r, uint8_t *used, int i)
-{
-    pthread_mutex_lock(&r->lock);
-    used[i] = 0;
-    pthread_mutex_unlock(&r->lock);
-}
-
-/* A free slot with a zeroed header (its previous thread is gone: release waited for that). */
-int systrap_slot_alloc(struct systrap_region *r)
-{
-    int slot = take_free(r, r->slot_used, ST_NSLOTS);
-    if (slot >= 0)
-        memset(r->map + ST_SLOTS_OFF + (size_t)slot * ST_SLOT_SIZE, 0, 4096);
-    return slot;
-}
-
-void systrap_slot_free(struct systrap_region *r, int slot)
-{
-    give_back(r, r->slot_used, slot);
-}
-
-/* A free control channel, its request and reply pages zeroed. */
-int systrap_chan_alloc(struct systrap_region *r)
-{
-    int chan = take_free(r, r->chan_used, ST_NCHAN);
-    if (chan >= 0) {
-        memset(r->map + ST_REQ_OFF + (size_t)chan * 4096, 0, 4096);
-        memset(r->map + ST_REP_OFF + (size_t)chan * 4096, 0, 4096);
-    }
-    return chan;
-}
-
-void systrap_chan_free(struct systrap_region *r, int chan)
-{
-    give_back(r, r->chan_used, chan);
-}
 
 /* Whether the stub process still runs (it is our child: a zombie counts as gone). */
 bool systrap_process_alive(pid_t pid)
@@ -306,22 +223,20 @@ int systrap_as_create(struct platform *p, struct platform_as **as_out,
                       struct platform_ctx **ctx_out)
 {
     struct systrap_platform *sp = (struct systrap_platform *)p;
-    int memfd = -1, ctl = -1, one = 1;
+    int ctl = -1, one = 1;
     pid_t pid = 0;
-    struct systrap_region *reg = systrap_region_new(&memfd);
+    struct systrap_region *reg = systrap_region_new(sp);
     if (!reg)
         return -ENOMEM;
-    reg->chan_used[0] = 1;
     int rc = stub_master_spawn(&sp->master, &pid, &ctl);
     if (rc < 0)
         goto fail;
+    systrap_region_track(reg, pid);
     if (setsockopt(ctl, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0 ||
-        (rc = send_fds(ctl, &memfd, 1)) < 0 || read_ready(ctl) != pid) {
+        (rc = send_fds(ctl, &reg->memfd, 1)) < 0 || read_ready(ctl) != pid) {
         rc = rc < 0 ? rc : -EIO;
         goto fail;
     }
-    close(memfd);
-    memfd = -1;
     struct systrap_as *as = as_new(p, reg, 0, ctl, pid);
     if (!as) {
         rc = -ENOMEM;
@@ -344,9 +259,7 @@ fail:
         kill(pid, SIGKILL);
     if (ctl >= 0)
         close(ctl);
-    if (memfd >= 0)
-        close(memfd);
-    systrap_region_put(reg);
+    systrap_region_put(sp, reg);
     return rc;
 }
 
@@ -355,7 +268,7 @@ void systrap_as_free(struct platform_as *base)
     struct systrap_as *as = (struct systrap_as *)base;
     close(as->ctl);
     systrap_chan_free(as->reg, as->chan);
-    systrap_region_put(as->reg);
+    systrap_region_put((struct systrap_platform *)base->p, as->reg);
     pthread_mutex_destroy(&as->req_lock);
     free(as);
 }
@@ -365,7 +278,8 @@ void systrap_as_free(struct platform_as *base)
 static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as **out)
 {
     struct platform *p = as->base.p;
-    int sv[2], memfd = -1, one = 1;
+    struct systrap_platform *sp = (struct systrap_platform *)p;
+    int sv[2], one = 1;
     struct systrap_region *reg;
     int chan;
     if (share_vm) {
@@ -373,41 +287,41 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
         __atomic_add_fetch(&reg->refs, 1, __ATOMIC_RELAXED);
         chan = systrap_chan_alloc(reg);
     } else {
-        reg = systrap_region_new(&memfd);
+        reg = systrap_region_new(sp);
         if (!reg)
             return -ENOMEM;
-        reg->chan_used[0] = 1;
         chan = 0;
     }
     if (chan < 0) {
-        systrap_region_put(reg);
+        systrap_region_put(sp, reg);
         return chan;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         int rc = -errno;
         systrap_chan_free(reg, chan);
-        systrap_region_put(reg);
-        if (memfd >= 0)
-            close(memfd);
+        systrap_region_put(sp, reg);
         return rc;
     }
     setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-    int fds[2] = {sv[1], memfd};
+    int fds[2] = {sv[1], reg->memfd};
     const uint64_t a[6] = {CLONE_PARENT | (share_vm ? CLONE_VM : 0), (uint64_t)chan,
                            share_vm ? 0 : 1};
     long rc = systrap_request(as, ST_OP_FORK, a, fds, share_vm ? 1 : 2);
     close(sv[1]);
-    if (memfd >= 0)
-        close(memfd);
     pid_t pid = rc > 0 ? read_ready(sv[0]) : -EAGAIN;
     if (rc > 0 && pid != (pid_t)rc) {
         kill((pid_t)rc, SIGKILL);
         rc = -EAGAIN;
     }
+    /* The reply is the application's to forge: a process we cannot name may map the region. */
+    if (rc > 0)
+        systrap_region_track(reg, pid);
+    else
+        systrap_region_untrackable(reg);
     if (rc <= 0) {
         close(sv[0]);
         systrap_chan_free(reg, chan);
-        systrap_region_put(reg);
+        systrap_region_put(sp, reg);
         return rc < 0 ? (int)rc : -EAGAIN;
     }
     struct systrap_as *nas = as_new(p, reg, chan, sv[0], pid);
@@ -415,7 +329,7 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
         kill(pid, SIGKILL);
         close(sv[0]);
         systrap_chan_free(reg, chan);
-        systrap_region_put(reg);
+        systrap_region_put(sp, reg);
         return -ENOMEM;
     }
     *out = nas;

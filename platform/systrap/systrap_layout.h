@@ -36,6 +36,8 @@
 #define ST_REGION_SIZE   (ST_SLOTS_OFF + ST_NSLOTS * ST_SLOT_SIZE)
 #define ST_RESERVE_SIZE  (ST_REGION_OFF + ST_REGION_SIZE)
 #define ST_ALTSTACK_OFF  4096 /* in a slot */
+#define ST_REGION_POOL   8 /* regions kept for reuse (sentry side only) */
+#define ST_REGION_MAX_USERS 32 /* stub processes tracked per region before it is not reused */
 #define ST_ALTSTACK_SIZE (ST_SLOT_SIZE - ST_ALTSTACK_OFF)
 
 /* Request page: written by the sentry as a seqlock (seq odd while it writes). */

@@ -10,6 +10,8 @@ static void systrap_destroy(struct platform *p)
 {
     struct systrap_platform *sp = (struct systrap_platform *)p;
     stub_master_stop(&sp->master);
+    systrap_region_pool_free(sp);
+    pthread_mutex_destroy(&sp->pool_lock);
     free(sp);
 }
 
@@ -57,6 +59,7 @@ int systrap_platform_create(const struct platform_options *opts, struct platform
     sp->base.ops = &systrap_ops;
     sp->base.opts = *opts;
     sp->master.fd = -1;
+    pthread_mutex_init(&sp->pool_lock, NULL);
     sp->image = (struct stub_image){
         .code_start = st_code_start,
         .code_end = st_code_end,
@@ -67,6 +70,7 @@ int systrap_platform_create(const struct platform_options *opts, struct platform
     };
     int rc = stub_master_start(&sp->master, &sp->base.layout, &sp->image);
     if (rc < 0) {
+        pthread_mutex_destroy(&sp->pool_lock);
         free(sp);
         return rc;
     }
