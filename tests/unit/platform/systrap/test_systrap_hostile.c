@@ -201,3 +201,81 @@ Test(hostile, scribbling_over_a_slot_kills_or_confuses_only_the_application, .in
     platform_ctx_release(ctx2);
     platform_as_put(as2);
 }
+
+/* The user address of the context's slot, where the application can write too. */
+static uint64_t slot_of(struct platform_ctx *c)
+{
+    return platform_layout(p)->stub_start + ST_REGION_OFF + ST_SLOTS_OFF +
+           (uint64_t)((struct systrap_ctx *)c)->slot * ST_SLOT_SIZE;
+}
+
+/* While its syscall is with the sentry, the application overwrites the slot header's frame
+ * pointer and the frame's saved registers and selectors: the sentry resumes from what it checked
+ * and wrote, so the next trap is the next getpid, at the right place. */
+Test(hostile, scribbling_over_the_frame_mid_syscall_changes_nothing, .init = setup,
+     .fini = teardown)
+{
+    cr_assert_eq(platform_write(as, CODE, getpid_loop, sizeof(getpid_loop)),
+                 (long)sizeof(getpid_loop));
+    arch_regs r = {0};
+    r.rip = CODE;
+    r.eflags = 0x202;
+    struct trap t;
+    platform_switch(ctx, &r, &t);
+    cr_assert_eq(t.kind, TRAP_SYSCALL);
+    struct systrap_ctx *c = (struct systrap_ctx *)ctx;
+    uint64_t junk[40];
+    memset(junk, 0x41, sizeof(junk));
+    cr_assert_eq(platform_write(as, slot_of(ctx) + ST_HDR_UC, junk, 8), 8);
+    cr_assert_eq(platform_write(as, slot_of(ctx) + c->uc_off, junk, sizeof(junk)),
+                 (long)sizeof(junk));
+    r.rax = 0;
+    platform_switch(ctx, &r, &t);
+    cr_assert_eq(t.kind, TRAP_SYSCALL);
+    cr_assert_eq(arch_syscall_nr(&r), SYS_getpid);
+    cr_assert_eq(r.rip, CODE + 7, "the loop's syscall, not a forged address");
+}
+
+/* While its syscall is with the sentry, the application makes its XSAVE header invalid: the
+ * kernel refuses it on sigreturn, the thread gets SIGSEGV (a fault the sentry would deliver) or
+ * its process dies, and the platform keeps serving. */
+Test(hostile, a_corrupt_fpu_area_mid_syscall_is_a_fault_not_a_sentry_crash, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    cr_assert_eq(platform_write(as, CODE, getpid_loop, sizeof(getpid_loop)),
+                 (long)sizeof(getpid_loop));
+    arch_regs r = {0};
+    r.rip = CODE;
+    r.eflags = 0x202;
+    struct trap t;
+    platform_switch(ctx, &r, &t);
+    cr_assert_eq(t.kind, TRAP_SYSCALL);
+    struct systrap_ctx *c = (struct systrap_ctx *)ctx;
+    uint8_t header[64];
+    memset(header, 0xff, sizeof(header)); /* XSTATE_BV and XCOMP_BV with every bit set */
+    cr_assert_eq(platform_write(as, slot_of(ctx) + c->fp_off + 512, header, sizeof(header)),
+                 (long)sizeof(header));
+    r.rax = 0;
+    platform_switch(ctx, &r, &t);
+    cr_log_info("after the corrupt XSAVE header: trap kind %d, signal %d", t.kind,
+                t.info.si_signo);
+    cr_assert(t.kind == TRAP_FAULT || t.kind == TRAP_DEAD, "trap kind %d", t.kind);
+    if (t.kind == TRAP_FAULT)
+        cr_assert_eq(t.info.si_signo, SIGSEGV);
+    kill(platform_as_host_pid(as), SIGKILL); /* as the sentry would, for an unhandled SIGSEGV */
+
+    struct platform_as *as2;
+    struct platform_ctx *ctx2;
+    cr_assert_eq(platform_as_create(p, &as2, &ctx2), 0);
+    cr_assert_eq(platform_map_anon(ctx2, CODE, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, false),
+                 (long)CODE);
+    cr_assert_eq(platform_write(as2, CODE, getpid_loop, sizeof(getpid_loop)),
+                 (long)sizeof(getpid_loop));
+    memset(&r, 0, sizeof(r));
+    r.rip = CODE;
+    r.eflags = 0x202;
+    platform_switch(ctx2, &r, &t);
+    cr_assert_eq(t.kind, TRAP_SYSCALL);
+    platform_ctx_release(ctx2);
+    platform_as_put(as2);
+}
