@@ -363,6 +363,29 @@ int cgroup_join(const struct moat_cgroup *cg)
     return 0;
 }
 
+int cgroup_join_unfrozen(const struct moat_cgroup *cg)
+{
+    if (cg->v2)
+        return 0;
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (i != CG_FREEZER && cg->dirs[i][0] && write_file(cg->dirs[i], "cgroup.procs", "0") < 0)
+            return -1;
+    return 0;
+}
+
+void cgroup_leave(const struct moat_cgroup *cg)
+{
+    for (int i = 0; !cg->v2 && i < CG_NCTRL; i++) {
+        char parent[600];
+        snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
+        char *slash = strrchr(parent, '/');
+        if (i != CG_FREEZER && cg->dirs[i][0] && slash) {
+            *slash = 0;
+            write_file(parent, "cgroup.procs", "0");
+        }
+    }
+}
+
 /* Reports what the limits stopped. */
 static void report(const struct moat_cgroup *cg)
 {
@@ -396,9 +419,11 @@ static void thaw(const struct moat_cgroup *cg)
 void cgroup_kill(const struct moat_cgroup *cg)
 {
     /* Killed first, thawed after: a frozen task dies of the pending SIGKILL as it wakes, so no
-     * application code runs in between. */
+     * application code runs in between. The freezer's set is the sandbox's processes (not the
+     * OCI monitor, which stays out of it to record the sandbox's end). */
+    const char *fz = dir_of(cg, CG_FREEZER);
     for (int i = 0; i < CG_NCTRL; i++)
-        if (cg->dirs[i][0])
+        if (cg->dirs[i][0] && (!fz[0] || cg->dirs[i] == fz))
             kill_procs(cg->dirs[i]);
     thaw(cg);
 }

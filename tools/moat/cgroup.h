@@ -53,6 +53,12 @@ int cgroup_create(const struct cgroup_limits *lim, struct moat_cgroup *cg, struc
 int cgroup_apply(const struct moat_cgroup *cg, const struct cgroup_limits *lim, struct moat_err *e);
 /* Moves the calling process into cg (in a forked child, before it execs): async-signal-safe. */
 int cgroup_join(const struct moat_cgroup *cg);
+/* The OCI monitor (the pid containerd knows) on a v1 host: joins every controller but the
+ * freezer, so that the cgroup read through its pid (containerd's metrics, OOM events) is the
+ * sandbox's while pause cannot freeze it; a no-op on v2 (one directory has them all). */
+int cgroup_join_unfrozen(const struct moat_cgroup *cg);
+/* Moves the calling process back to the parent cgroups, before it removes cg. */
+void cgroup_leave(const struct moat_cgroup *cg);
 /* Reports limits the sandbox hit (OOM kills, refused forks) on stderr, kills whatever is left in
  * the cgroup and removes it. */
 void cgroup_destroy(struct moat_cgroup *cg);
@@ -61,7 +67,8 @@ void cgroup_remove(struct moat_cgroup *cg);
 
 /* Freezes (true) or thaws the whole sandbox and waits until the kernel says it is done. */
 int cgroup_freeze(const struct moat_cgroup *cg, bool frozen, struct moat_err *e);
-/* SIGKILLs every process in the cgroup, then thaws it (so that frozen ones die). */
+/* SIGKILLs every process of the sandbox (those the freezer holds, or every one in the cgroup
+ * without a freezer), then thaws it (so that frozen ones die). */
 void cgroup_kill(const struct moat_cgroup *cg);
 /* Whether the sandbox is frozen, or being frozen. */
 bool cgroup_frozen(const struct moat_cgroup *cg);

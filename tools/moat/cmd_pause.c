@@ -1,6 +1,7 @@
 /* `moat pause ID` / `moat resume ID`: freezes and thaws the whole sandbox (sentry, gofer and
  * stubs) with its cgroup's freezer, as runc freezes a container's cgroup. While frozen the
  * sentry cannot answer, so `state` reads the freezer, and signals wait for resume. */
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,7 +44,17 @@ int cmd_pause(struct global_opts *g, int argc, char **argv, struct moat_err *e)
     } else if (!pause && strcmp(status, "paused") != 0) {
         rc = moat_fail(e, 0, "container not paused");
     } else {
+        /* ps while paused answers from the list taken here (nothing forks or exits while the
+         * sandbox is frozen). */
+        json_object *pids = pause ? container_pids(dirfd, &st, e) : NULL;
+        if (pids)
+            write_file_atomic(dirfd, STATE_PAUSED_PIDS,
+                              json_object_to_json_string_ext(pids, JSON_C_TO_STRING_PLAIN));
+        if (pids)
+            json_object_put(pids);
         rc = cgroup_freeze(&st.cg, pause, e);
+        if (rc < 0 || !pause)
+            unlinkat(dirfd, STATE_PAUSED_PIDS, 0);
         if (rc == 0 && !pause)
             deliver_pending(dirfd);
     }

@@ -10,8 +10,6 @@
 
 #include "tools/moat/container.h"
 
-json_object *container_pids(int dirfd, const struct oci_state *st, struct moat_err *e);
-
 int cmd_wait(struct global_opts *g, int argc, char **argv, struct moat_err *e)
 {
     char *pos[argc];

@@ -34,6 +34,8 @@ int container_open(struct global_opts *g, const char *id, bool missing_ok, int *
 /* The OCI state object of a container (runtime-spec "State"), with `status` or (NULL) its
  * current one. */
 struct json_object *container_state_json(int dirfd, const struct oci_state *st, const char *status);
+/* The container's processes (sandbox pids) as a JSON array, or NULL with e set. */
+struct json_object *container_pids(int dirfd, const struct oci_state *st, struct moat_err *e);
 /* Runs the hooks of one kind with the state (status as given) on their stdin, in the bundle. */
 int container_hooks(int dirfd, const struct oci_state *st, const char *kind, const char *status,
                     struct moat_err *e);

@@ -99,6 +99,7 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
         rep.sentry = sb.sentry;
         rep.gofer = sb.gofer;
         rep.cg = sb.cg;
+        cgroup_join_unfrozen(&sb.cg); /* best effort: only metrics depend on it */
     }
     for (size_t done = 0; done < sizeof(rep);) {
         ssize_t w = write(report_fd, (char *)&rep + done, sizeof(rep) - done);
@@ -136,6 +137,7 @@ monitor_main(const struct sandbox_spec *s, int dirfd, int tty, int report_fd)
             continue;
         int rc = sandbox_exit_status(status);
         sandbox_stop_gofer(sb.gofer);
+        cgroup_leave(&sb.cg); /* what is left in it gets killed: not us */
         cgroup_destroy(&sb.cg);
         record_exit(dirfd, rc);
         _exit(rc);

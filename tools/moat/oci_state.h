@@ -35,6 +35,7 @@ struct oci_state {
 #define STATE_SENTRY_LOG   "sentry.log"
 #define STATE_EXIT_FILE    "exit"
 #define STATE_PENDING_FILE "pending-signals" /* signals sent while paused, for resume */
+#define STATE_PAUSED_PIDS  "paused-pids"     /* the processes when pause froze them */
 
 /* Container ids are names, not paths: letters, digits, and _ + - . (not starting with .). */
 int oci_check_id(const char *id, struct moat_err *e);

@@ -132,6 +132,14 @@ def scenarios(d, tmp):
     rc, out, err = d.ctr("task", "pause", "limited")
     check(rc == 0 and wait_status(d, "limited", "PAUSED"), "ctr task pause: the task is PAUSED",
           out + err + d.ctr("task", "ls")[1])
+    rc, out, err = d.ctr("task", "ps", "limited")
+    check(rc == 0 and len(out.strip().splitlines()) >= 2, "ctr task ps of the paused task",
+          out + err)
+    if inner and not inner["cgroup"]["v2"]:
+        # v1: the monitor (the task's pid) is in the sandbox's cgroups but the freezer's.
+        rc, out, err = d.ctr("task", "metrics", "limited")
+        check(rc == 0 and str(64 << 20) in out,
+              "ctr task metrics reads the sandbox's cgroup (its memory limit)", out + err)
     rc, out, err = d.ctr("task", "resume", "limited")
     check(rc == 0 and wait_status(d, "limited", "RUNNING"), "ctr task resume: RUNNING again",
           out + err + d.ctr("task", "ls")[1])
