@@ -101,6 +101,21 @@ static long fionread_reg(struct task *t, struct file *f, uaddr_t arg)
     return copy_out(t, arg, &n, sizeof(n)) < 0 ? -EFAULT : 0;
 }
 
+/* FIONBIO: O_NONBLOCK on any file, as F_SETFL would set it (Linux's do_vfs_ioctl). */
+static long fionbio(struct task *t, struct file *f, uaddr_t arg)
+{
+    int on;
+    if (copy_in(t, &on, arg, sizeof(on)) < 0)
+        return -EFAULT;
+    pthread_mutex_lock(&f->pos_lock);
+    if (on)
+        f->flags |= O_NONBLOCK;
+    else
+        f->flags &= ~(unsigned int)O_NONBLOCK;
+    pthread_mutex_unlock(&f->pos_lock);
+    return f->ops->setfl ? f->ops->setfl(f, f->flags) : 0;
+}
+
 long sys_ioctl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
 {
     struct file *f = task_file(t, fd, false);
@@ -113,6 +128,9 @@ long sys_ioctl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
             rc = fionread_reg(t, f, arg);
         else
             rc = f->ops->ioctl ? f->ops->ioctl(f, t, cmd, arg) : -ENOTTY;
+        break;
+    case FIONBIO:
+        rc = fionbio(t, f, arg);
         break;
     case FIOCLEX:
         rc = fd_set_cloexec(t->files, fd, true);
