@@ -19,6 +19,7 @@
 #include "abi/syscall_info.h"
 #include "platform/host_confine.h"
 #include "sentry/confine/confine.h"
+#include "sentry/net/inet_opts.h"
 
 /* Syscalls allowed with any arguments: they act on the sentry's own memory, threads and fds. */
 static const char *const sentry_allowed[] = {
@@ -79,7 +80,6 @@ static const char *const sentry_allowed[] = {
     "sendmmsg",
     "shutdown",
     "getsockopt",
-    "setsockopt",
     "getsockname",
     "getpeername",
     "accept4",
@@ -198,10 +198,40 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The sandbox's AF_INET/AF_INET6 sockets are host sockets of the sentry (sentry/net/inet.c):
+ * socket(2) for those two families and stream/datagram types only (no netlink, packet or raw
+ * sockets); bind/listen/connect on the fds it holds; setsockopt only at the levels and with the
+ * SOL_SOCKET options sentry/net/inet_opts.c passes (no BPF filters, no SO_BINDTODEVICE), plus
+ * SO_PASSCRED for the stub control sockets; SIOCOUTQ for TIOCOUTQ. docs/security.md. */
+static int add_socket_rules(scmp_filter_ctx ctx)
+{
+    static const int families[] = {AF_INET, AF_INET6};
+    static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+    int rc = 0;
+    for (size_t i = 0; i < COUNT(families); i++)
+        for (size_t j = 0; j < COUNT(types); j++)
+            rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+                                   SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]),
+                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)types[j]));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(listen), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                           SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)TIOCOUTQ));
+    for (size_t i = 0; i < inet_opt_nlevels; i++)
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
+                               SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)inet_opt_levels[i]));
+    for (size_t i = 0; i < inet_sol_socket_nopts; i++) /* SO_PASSCRED is one of them */
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+                               SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)SOL_SOCKET),
+                               SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)inet_sol_socket_opts[i]));
+    return rc ? -EINVAL : 0;
+}
+
 static int add_arg_rules(scmp_filter_ctx ctx)
 {
     /* No executable memory (the sentry's code is all mapped at exec); unix socketpairs only (stub
-     * control sockets), and no socket(2) at all. */
+     * control sockets; socket(2): add_socket_rules). */
     int rc = host_seccomp_allow_noexec_memory(ctx);
     /* Threads only (pthread_create): never a new process or namespace. glibc falls back from
      * clone3, whose flags live in memory the filter cannot read. */
@@ -244,6 +274,8 @@ int confine_sentry_seccomp(int fd, bool audit)
         rc = host_seccomp_allow_names(ctx, sentry_allowed);
     if (rc == 0)
         rc = add_arg_rules(ctx);
+    if (rc == 0)
+        rc = add_socket_rules(ctx);
     if (rc < 0) {
         seccomp_release(ctx);
         return rc;

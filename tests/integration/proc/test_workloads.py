@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real workloads under `moat do`, each compared with the same command run natively (stdout and
 exit status): the shell and bash commands of the processes issue, python3 threads + a thread pool
-+ subprocess, perl one-liners, sqlite3 on a file, git init/add/commit in a temp dir, and make -j2
++ subprocess, sockets (an asyncio echo server on a unix socket and on 127.0.0.1; http.server +
+urllib), perl one-liners, sqlite3 on a file, git init/add/commit in a temp dir, and make -j2
 of a small C project with gcc (gcc, cc1, as and ld run in the sandbox; the result runs).
 `--case NAME` runs one case (repeatable); the default is every case."""
 import argparse
@@ -10,6 +11,8 @@ import shutil
 import tempfile
 
 from procutil import become_subreaper, check, finish, leftovers, run
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CASES = {
     "sh": ["/bin/sh", "-c",
@@ -22,6 +25,8 @@ CASES = {
                 'import threading,subprocess,concurrent.futures as f; '
                 'print(sum(f.ThreadPoolExecutor(8).map(lambda x:x*x, range(1000)))); '
                 'print(subprocess.check_output(["echo","hi"]).decode())'],
+    "asyncio": ["/usr/bin/python3", os.path.join(HERE, "net_asyncio.py")],
+    "http": ["/usr/bin/python3", os.path.join(HERE, "net_http.py")],
     "perl": ["/bin/sh", "-c",
              "perl -e 'print join(\",\", map { $_*2 } 1..5), \"\\n\"; my %h=(a=>1,b=>2); "
              "print join(\" \", sort keys %h), \"\\n\"; printf \"%.3f\\n\", atan2(1,1)*4'; "
