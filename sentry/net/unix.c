@@ -10,6 +10,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/net/unix_impl.h"
 #include "sentry/net/unix_names.h"
+#include "sentry/syscalls/dispatch.h"
 #include "sentry/vfs/vfs.h"
 
 static pthread_mutex_t unix_names_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -68,6 +69,45 @@ void unix_put(struct unix_sock *u)
     free(u->old_peers);
     pthread_mutex_destroy(&u->lock);
     free(u);
+}
+
+long unix_wait(struct waitq *q, pthread_mutex_t *lock, struct task *t, bool nonblock,
+               bool (*cond)(void *arg), void *arg, const struct timeval *timeo)
+{
+    if (timeo->tv_sec == 0 && timeo->tv_usec == 0)
+        return waitq_wait_locked(q, lock, t, nonblock, cond, arg);
+    if (cond(arg))
+        return 0;
+    if (nonblock || !t)
+        return -EAGAIN;
+    struct timespec rel = {timeo->tv_sec, timeo->tv_usec * 1000};
+    struct timespec deadline = deadline_after(&rel);
+    struct waitq_entry e;
+    waitq_add(q, &e, t);
+    long rc = 0;
+    while (!cond(arg)) {
+        pthread_mutex_unlock(lock);
+        rc = task_sleep(t, &deadline);
+        pthread_mutex_lock(lock);
+        if (cond(arg)) {
+            rc = 0;
+            break;
+        }
+        if (rc == -ERESTARTSYS || rc == -ETIMEDOUT) {
+            rc = rc == -ETIMEDOUT ? -EAGAIN : -EINTR;
+            break;
+        }
+    }
+    waitq_remove(q, &e);
+    return rc;
+}
+
+struct timeval unix_sndtimeo(struct unix_sock *u)
+{
+    pthread_mutex_lock(&u->lock);
+    struct timeval tv = u->sndtimeo;
+    pthread_mutex_unlock(&u->lock);
+    return tv;
 }
 
 struct sock_creds unix_task_peercred(struct task *t)
@@ -253,7 +293,8 @@ static long connect_to_listener(struct unix_sock *u, struct unix_sock *l, struct
     e->has_peercred = true;
     pthread_mutex_lock(&l->lock);
     struct connect_wait w = {l};
-    long rc = waitq_wait_locked(&l->wait, &l->lock, t, nonblock, backlog_has_room, &w);
+    struct timeval timeo = unix_sndtimeo(u);
+    long rc = unix_wait(&l->wait, &l->lock, t, nonblock, backlog_has_room, &w, &timeo);
     if (rc == 0 && (l->dead || l->state != US_LISTENING))
         rc = -ECONNREFUSED;
     if (rc == 0) {
@@ -397,7 +438,7 @@ static long unix_accept(struct socket *s, struct task *t, bool nonblock, struct 
     pthread_mutex_lock(&l->lock);
     long rc = l->state == US_LISTENING ? 0 : -EINVAL;
     if (rc == 0)
-        rc = waitq_wait_locked(&l->wait, &l->lock, t, nonblock, backlog_ready, l);
+        rc = unix_wait(&l->wait, &l->lock, t, nonblock, backlog_ready, l, &l->rcvtimeo);
     struct unix_sock *e = NULL;
     if (rc == 0 && !l->backlog_head)
         rc = -EINVAL;

@@ -91,6 +91,13 @@ long unix_autobind_locked(struct unix_sock *u);
  * -ENOENT/-EACCES... from the path lookup, -EPROTOTYPE when its type is not `type`. */
 long unix_find(struct task *t, const struct unix_addr *a, int type, struct unix_sock **out);
 void unix_msg_free(struct unix_msg *m);
+/* waitq_wait_locked with an SO_RCVTIMEO/SO_SNDTIMEO value (copied before the lock is dropped;
+ * zero waits forever): on expiry -EAGAIN, and a signal is -EINTR when a timeout is set (Linux's
+ * sock_intr_errno), -ERESTARTSYS otherwise. */
+long unix_wait(struct waitq *q, pthread_mutex_t *lock, struct task *t, bool nonblock,
+               bool (*cond)(void *arg), void *arg, const struct timeval *timeo);
+/* u's SO_SNDTIMEO (read under its lock). */
+struct timeval unix_sndtimeo(struct unix_sock *u);
 
 /* unix_io.c */
 long unix_sendmsg(struct socket *s, struct task *t, struct sock_msg *m, int flags);

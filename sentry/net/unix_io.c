@@ -120,9 +120,10 @@ static long stream_send(struct unix_sock *u, struct task *t, struct sock_msg *m,
     bool nonblock = flags & MSG_DONTWAIT;
     size_t sent = 0, total = m->data->resid;
     struct room w = {.r = p, .limit = (size_t)u->sndbuf};
+    struct timeval timeo = unix_sndtimeo(u);
     while (sent < total) {
         pthread_mutex_lock(&p->lock);
-        rc = waitq_wait_locked(&p->wait, &p->lock, t, nonblock, has_room, &w);
+        rc = unix_wait(&p->wait, &p->lock, t, nonblock, has_room, &w, &timeo);
         if (rc == 0 && (p->dead || (p->shutdown & UNIX_SHUT_RCV)))
             rc = -EPIPE;
         size_t n = 0;
@@ -193,11 +194,12 @@ static long dgram_send(struct unix_sock *u, struct task *t, struct sock_msg *m, 
                      .need = len ? len : 1,
                      .limit = (size_t)u->sndbuf,
                      .dgram = u->type == SOCK_DGRAM};
+    struct timeval timeo = unix_sndtimeo(u);
     pthread_mutex_lock(&r->lock);
     if (u->type == SOCK_DGRAM && r->peer && r->peer != u)
         rc = -EPERM;
     else
-        rc = waitq_wait_locked(&r->wait, &r->lock, t, flags & MSG_DONTWAIT, has_room, &w);
+        rc = unix_wait(&r->wait, &r->lock, t, flags & MSG_DONTWAIT, has_room, &w, &timeo);
     if (rc == 0 && r->dead)
         rc = u->type == SOCK_DGRAM ? -ECONNREFUSED : -EPIPE;
     else if (rc == 0 && (r->shutdown & UNIX_SHUT_RCV))
@@ -355,7 +357,7 @@ static long stream_recv(struct unix_sock *u, struct task *t, struct sock_msg *m,
         return -EINVAL;
     }
     while (m->data->resid > 0) {
-        r.rc = waitq_wait_locked(&u->wait, &u->lock, t, flags & MSG_DONTWAIT, readable, u);
+        r.rc = unix_wait(&u->wait, &u->lock, t, flags & MSG_DONTWAIT, readable, u, &u->rcvtimeo);
         if (r.rc < 0)
             break;
         if (!u->rq_head) {
@@ -385,7 +387,7 @@ static long dgram_recv(struct unix_sock *u, struct task *t, struct sock_msg *m, 
     if (u->type == SOCK_SEQPACKET && u->state != US_CONNECTED)
         rc = u->state == US_LISTENING ? -EINVAL : -ENOTCONN;
     if (rc == 0)
-        rc = waitq_wait_locked(&u->wait, &u->lock, t, flags & MSG_DONTWAIT, readable, u);
+        rc = unix_wait(&u->wait, &u->lock, t, flags & MSG_DONTWAIT, readable, u, &u->rcvtimeo);
     struct unix_msg *msg = rc == 0 ? u->rq_head : NULL;
     if (rc == 0 && !msg && u->err) {
         rc = -u->err;
@@ -490,10 +492,16 @@ long unix_setsockopt(struct socket *s, struct task *t, int level, int name, cons
         return 0;
     }
     if (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD) {
-        if (len < sizeof(struct timeval))
+        struct timeval tv;
+        if (len < sizeof(tv))
             return -EINVAL;
+        memcpy(&tv, val, sizeof(tv));
+        if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+            return -EDOM;
+        if (tv.tv_sec < 0)
+            tv = (struct timeval){0, 0};
         pthread_mutex_lock(&u->lock);
-        memcpy(name == SO_RCVTIMEO_OLD ? &u->rcvtimeo : &u->sndtimeo, val, sizeof(struct timeval));
+        *(name == SO_RCVTIMEO_OLD ? &u->rcvtimeo : &u->sndtimeo) = tv;
         pthread_mutex_unlock(&u->lock);
         return 0;
     }

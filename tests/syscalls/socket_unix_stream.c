@@ -1,8 +1,8 @@
 /* Conformance: AF_UNIX SOCK_STREAM sockets: socket/socketpair flags and fstat, options, path and
  * abstract names (bind, EADDRINUSE, ENOENT, ECONNREFUSED, autobind), listen/connect/accept4 with
  * a backlog, getsockname/getpeername, SO_PEERCRED, MSG_PEEK/MSG_DONTWAIT/MSG_WAITALL, FIONREAD,
- * shutdown and EOF, EPIPE and SIGPIPE, poll states, a two-process transfer, and a blocking recv
- * interrupted by a signal. */
+ * shutdown and EOF, EPIPE and SIGPIPE, poll states, a two-process transfer, a blocking recv
+ * interrupted by a signal, and SO_RCVTIMEO/SO_SNDTIMEO. */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -359,6 +360,27 @@ static void interrupted(void)
     char c;
     ct_expect_errno("blocking recv interrupted", recv(sv[0], &c, 1, 0), EINTR);
     printf("  alarms %d\n", (int)alarms);
+    struct timeval tv = {0, 50000};
+    ct_result("SO_RCVTIMEO", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+    ct_expect_errno("  recv times out", recv(sv[0], &c, 1, 0), EAGAIN);
+    tv.tv_usec = 2000000;
+    ct_expect_errno("  bad usec", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+                    EDOM);
+    /* With a timeout a signal ends the wait with EINTR, SA_RESTART or not. */
+    tv = (struct timeval){5, 0};
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(1);
+    ct_expect_errno("  interrupted with SA_RESTART", recv(sv[0], &c, 1, 0), EINTR);
+    printf("  alarms %d\n", (int)alarms);
+    tv = (struct timeval){0, 50000};
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    static char chunk[65536];
+    long n;
+    while ((n = send(sv[1], chunk, sizeof(chunk), 0)) > 0)
+        ;
+    ct_expect_errno("  send times out when full", n, EAGAIN);
     close(sv[0]);
     close(sv[1]);
 }
