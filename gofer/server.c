@@ -234,6 +234,11 @@ int gofer_run(int config_fd, int socket_fd, struct gofer_err *e)
     umask(0); /* the sentry sends modes with its umask already applied */
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
+    /* Keyboard signals from the host terminal (whose foreground group we are in under `moat do`)
+     * are the sandbox's business, forwarded by the sentry: ^C or ^Z must not end or stop us. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGTSTP, SIG_IGN);
     struct gofer_server *s = malloc(sizeof(*s));
     if (!s) {
         gofer_config_free(&cfg);

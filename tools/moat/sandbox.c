@@ -306,8 +306,11 @@ int sandbox_run(const struct sandbox_spec *s, struct moat_err *e)
     if (sandbox_start(s, &sb, e) < 0)
         return -1;
     sentry_pid = sb.sentry;
+    /* Keyboard signals are the sandbox's (the sentry forwards them to its foreground group):
+     * ^C must not end this process, nor ^Z stop it and give the host shell its terminal back. */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
+    signal(SIGTSTP, SIG_IGN);
     signal(SIGTERM, forward_signal);
     signal(SIGHUP, forward_signal);
     return sandbox_wait(&sb);
