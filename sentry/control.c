@@ -165,11 +165,7 @@ static long runtime_kill(pid_t pid, int sig, bool all, uint64_t token)
     } else {
         struct task *target = pid ? NULL : kernel->init;
         if (pid) {
-            pthread_mutex_unlock(&kernel->tasks_lock);
-            target = task_lookup(pid);
-            pthread_mutex_lock(&kernel->tasks_lock);
-            if (target)
-                task_put(target); /* the pid table still holds it while we hold the lock */
+            target = task_lookup_locked(pid); /* alive while we hold tasks_lock */
             if (target && token && !is_exec_locked(target, token))
                 target = NULL;
         }

@@ -155,7 +155,7 @@ static const long ptrace_requests[] = {
 static const long fcntl_cmds[] = {F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL};
 
 /* Terminal and fd ioctls the host-file driver forwards (sentry/fs/host/host_file.c). */
-static const long ioctl_cmds[] = {TCGETS,     TCSETS,   TCSETSW, TCSETSF, TIOCGWINSZ,
+static const long ioctl_cmds[] = {TCGETS,     TCSETS,   TCSETSW, TCSETSF, TCFLSH,  TIOCGWINSZ,
                                   TIOCSWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX};
 
 static int log_fd = 2;

@@ -215,6 +215,7 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
         tg->nlive = 1;
         tg->pgid = t->tg->pgid;
         tg->sid = t->tg->sid;
+        tg->no_ctty = t->tg->no_ctty;
         struct thread_group *parent = (f & CLONE_PARENT) ? t->tg->parent : t->tg;
         tg->parent = parent;
         tg->sibling = parent->children;

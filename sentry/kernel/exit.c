@@ -13,6 +13,7 @@
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pgrp.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
@@ -130,6 +131,7 @@ static void process_exit(struct thread_group *tg, int status)
     struct thread_group *init = kernel->init && !kernel->init->tg->zombie ? kernel->init->tg : NULL;
     if (kernel->init && kernel->init->tg == tg)
         init = tg;
+    tty_session_exit_locked(tg);
     pgrp_exit_orphans(tg);
     tg->zombie = true;
     tg->group_exit_status = status;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 
 static struct task **slots;
 static size_t nslots, nused;
@@ -47,10 +48,11 @@ static struct task *find_locked(pid_t tid)
     }
 }
 
-/* A pid is busy while a task, or a thread group / process group / session named by it, lives. */
+/* A pid is busy while a task, or a thread group / process group / session named by it, lives,
+ * or while a terminal names it as its session or foreground group. */
 static bool pid_busy(pid_t pid)
 {
-    if (find_locked(pid))
+    if (find_locked(pid) || tty_pid_in_use_locked(pid))
         return true;
     for (size_t i = 0; i < nslots; i++)
         if (slots[i] && (slots[i]->tg->pgid == pid || slots[i]->tg->sid == pid))
@@ -119,6 +121,11 @@ struct task *task_lookup(pid_t tid)
         task_get(t);
     pthread_mutex_unlock(&kernel->tasks_lock);
     return t;
+}
+
+struct task *task_lookup_locked(pid_t tid)
+{
+    return find_locked(tid);
 }
 
 static int cmp_tid(const void *a, const void *b)

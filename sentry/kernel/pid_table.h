@@ -17,6 +17,8 @@ int pid_table_insert(struct task *t);
 void pid_table_remove(struct task *t);
 /* The task with this tid (referenced: task_put), or NULL. */
 struct task *task_lookup(pid_t tid);
+/* The same with tasks_lock held: not referenced, valid while the lock is held. */
+struct task *task_lookup_locked(pid_t tid);
 /* Calls fn for every task in tid order until it returns false; the table lock is held, so fn must
  * not block or take tasks_lock. */
 void pid_table_for_each(bool (*fn)(struct task *t, void *arg), void *arg);

@@ -18,6 +18,7 @@
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/signal.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/syscalls/dispatch.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/file.h"
@@ -93,6 +94,17 @@ static int install_host_fds(struct task *t, const int *host_fds, int n, int firs
             return rc;
     }
     return 0;
+}
+
+/* The first host terminal among a new process's stdio (referenced), NULL if none is one. */
+static struct tty *stdio_tty(const int host_fds[3])
+{
+    for (int i = 0; i < 3; i++) {
+        struct tty *tty = host_fds[i] >= 0 ? tty_get_host(host_fds[i]) : NULL;
+        if (tty)
+            return tty;
+    }
+    return NULL;
 }
 
 void task_run(struct task *t)
@@ -278,12 +290,16 @@ long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size
     st->envp = dup_strv(a->envp);
     if (!st->argv || !st->envp)
         goto fail;
+    struct tty *ctty = stdio_tty(a->stdio_fds);
     pthread_mutex_lock(&k->tasks_lock);
     if (a->is_init)
         k->init = t;
     k->ntasks++;
     rc = pid_table_insert(t);
+    if (rc == 0 && ctty)
+        tty_set_initial_ctty_locked(tg, ctty);
     pthread_mutex_unlock(&k->tasks_lock);
+    tty_put(ctty);
     if (rc < 0)
         goto fail;
     pthread_attr_t attr;

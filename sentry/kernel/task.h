@@ -90,6 +90,7 @@ struct thread_group {
     struct thread_group *sibling;
     int exit_signal; /* sent to the parent when the process ends (SIGCHLD) */
     pid_t pgid, sid;
+    bool no_ctty;  /* gave up its session's terminal (TIOCNOTTY by a non-leader) */
     bool did_exec; /* setpgid by the parent is refused after exec */
 
     /* Exit: the first fatal event decides the status. */

@@ -209,16 +209,6 @@ long sys_waitid(struct task *t, int which, pid_t upid, uaddr_t infop, int option
 
 /* --- process groups and sessions --- */
 
-static struct thread_group *find_process(pid_t pid)
-{
-    struct task *x = task_lookup(pid);
-    if (!x)
-        return NULL;
-    struct thread_group *tg = x->tg;
-    task_put(x);
-    return tg;
-}
-
 struct pgrp_probe {
     pid_t pgid, sid;
     bool found;
@@ -277,27 +267,30 @@ out:
     return rc;
 }
 
-long sys_getpgid(struct task *t, pid_t pid)
+/* getpgid (want_sid false) and getsid: the process pid names (0: the caller), zombies included;
+ * read under tasks_lock, which keeps the pid table's task and its process alive. */
+static long process_id(struct task *t, pid_t pid, bool want_sid)
 {
     pthread_mutex_lock(&kernel->tasks_lock);
-    struct thread_group *tg = pid ? NULL : t->tg;
+    struct task *x = pid ? task_lookup_locked(pid) : t;
+    long rc = !x ? -ESRCH : want_sid ? x->tg->sid : x->tg->pgid;
     pthread_mutex_unlock(&kernel->tasks_lock);
-    if (!tg && !(tg = find_process(pid)))
-        return -ESRCH;
-    return tg->pgid;
+    return rc;
+}
+
+long sys_getpgid(struct task *t, pid_t pid)
+{
+    return process_id(t, pid, false);
 }
 
 long sys_getpgrp(struct task *t)
 {
-    return t->tg->pgid;
+    return process_id(t, 0, false);
 }
 
 long sys_getsid(struct task *t, pid_t pid)
 {
-    struct thread_group *tg = pid ? find_process(pid) : t->tg;
-    if (!tg)
-        return -ESRCH;
-    return tg->sid;
+    return process_id(t, pid, true);
 }
 
 static bool pgrp_exists(struct task *x, void *arg)
@@ -319,6 +312,7 @@ long sys_setsid(struct task *t)
         rc = -EPERM; /* a process group leader cannot start a session */
     } else {
         tg->sid = tg->pgid = tg->tgid;
+        tg->no_ctty = false; /* a new session starts without a terminal */
         rc = tg->sid;
     }
     pthread_mutex_unlock(&kernel->tasks_lock);

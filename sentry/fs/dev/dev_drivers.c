@@ -7,11 +7,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "sentry/boot_config.h"
 #include "sentry/fs/dev/dev.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/fs/proc/forward_file.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/vfs/vfs.h"
 
 #define CHUNK 4096
@@ -143,19 +144,14 @@ static long open_random(struct dentry *d, struct file *f, int flags)
     return 0;
 }
 
-/* /dev/tty: the sandbox's controlling terminal.
- * TODO(process issue: controlling terminals): a session's own tty; for now the host terminal
- * the sandbox's stdin is, if it is one (else ENXIO, as for a process without a terminal). */
+/* /dev/tty: the caller's controlling terminal (a host terminal: tty.c), ENXIO without one. */
 static long open_tty(struct dentry *d, struct file *f, int flags)
 {
     (void)d;
     (void)flags;
-    int host = kernel && kernel->cfg ? kernel->cfg->stdio_fds[0] : -1;
-    if (host < 0 || !isatty(host))
-        return -ENXIO;
-    int fd = fcntl(host, F_DUPFD_CLOEXEC, 3);
+    int fd = tty_open_ctty(task_current());
     if (fd < 0)
-        return -errno;
+        return fd;
     struct file *h = host_file_new(fd, f->flags, "/dev/tty");
     if (!h) {
         close(fd);

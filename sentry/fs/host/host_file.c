@@ -1,7 +1,8 @@
 /* Host-fd files: I/O goes through a bounce buffer to the host fd; terminal ioctls pass through
- * (only the read-mostly ones a program needs to see a tty). Streams (the sandbox's stdio: ttys,
- * host pipes) never block the sentry thread in the host call: the task waits on the fd and its
- * wake fd, so a signal interrupts it; poll reports the host's readiness. */
+ * (only the ones a program needs to use a tty), except job control's, which are virtual (tty.c).
+ * Streams (the sandbox's stdio: ttys, host pipes) never block the sentry thread in the host
+ * call: the task waits on the fd and its wake fd, so a signal interrupts it; poll reports the
+ * host's readiness. */
 #include "sentry/fs/host/host_file.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "sentry/kernel/poll.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/kernel/wait.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/vfs/file.h"
@@ -34,6 +36,7 @@
 struct host_file {
     int fd;
     bool no_rwf_nowait; /* the host said EOPNOTSUPP to RWF_NOWAIT: poll, then read/write */
+    struct tty *tty;    /* a host terminal's job-control record (referenced), or NULL */
 };
 
 static int hfd(struct file *f)
@@ -79,12 +82,15 @@ static long host_stream_read(struct file *f, struct uio *u)
 {
     struct host_file *h = f->priv;
     size_t want = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
+    long rc;
+    /* A background job reading its terminal stops (SIGTTIN) before it takes anyone's input. */
+    if (h->tty && (rc = tty_check_background(h->tty, task_current(), SIGTTIN)) < 0)
+        return rc;
     if (want == 0)
         return 0;
     char *buf = malloc(want);
     if (!buf)
         return -ENOMEM;
-    long rc;
     while ((rc = host_nowait(h, buf, want, false)) == -EAGAIN && !(f->flags & O_NONBLOCK))
         if ((rc = host_wait(h->fd, POLLIN)) < 0)
             break;
@@ -94,10 +100,23 @@ static long host_stream_read(struct file *f, struct uio *u)
     return rc;
 }
 
+/* Whether the terminal has TOSTOP set: background jobs then stop before they write to it. */
+static bool host_tostop(int fd)
+{
+    struct termios tio;
+    return tcgetattr(fd, &tio) == 0 && (tio.c_lflag & TOSTOP);
+}
+
 static long host_stream_write(struct file *f, struct uio *u)
 {
     struct host_file *h = f->priv;
     size_t cap = u->resid < HOST_IO_CHUNK ? u->resid : HOST_IO_CHUNK;
+    struct task *t = task_current();
+    if (h->tty && tty_is_background(h->tty, t) && host_tostop(h->fd)) {
+        long rc = tty_check_background(h->tty, t, SIGTTOU);
+        if (rc < 0)
+            return rc;
+    }
     if (cap == 0)
         return 0;
     char *buf = malloc(cap);
@@ -181,9 +200,24 @@ struct kernel_termios {
 };
 _Static_assert(sizeof(struct kernel_termios) == 36, "the x86-64 kernel termios");
 
+/* The termios changes a background job may not make without SIGTTOU (Linux's tty_check_change
+ * callers among the ioctls passed through). */
+static bool changes_terminal(unsigned int cmd)
+{
+    return cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF || cmd == TCFLSH;
+}
+
 static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_t arg)
 {
-    int fd = hfd(f);
+    struct host_file *h = f->priv;
+    int fd = h->fd;
+    if (h->tty) {
+        long rc = tty_ioctl(h->tty, t, cmd, arg, file_readable(f));
+        if (rc != TTY_NOT_JOB_IOCTL)
+            return rc;
+        if (changes_terminal(cmd) && (rc = tty_check_background(h->tty, t, SIGTTOU)) < 0)
+            return rc;
+    }
     switch (cmd) {
     case TCGETS: {
         struct kernel_termios tio;
@@ -213,6 +247,8 @@ static long host_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_
             return rc;
         return ioctl(fd, TIOCSWINSZ, &ws) == 0 ? 0 : -errno;
     }
+    case TCFLSH:
+        return ioctl(fd, TCFLSH, (int)arg) == 0 ? 0 : -errno;
     case FIONREAD: {
         int n;
         if (ioctl(fd, FIONREAD, &n) != 0)
@@ -241,6 +277,7 @@ static long host_fd_of(struct file *f)
 static void host_release(struct file *f)
 {
     struct host_file *h = f->priv;
+    tty_put(h->tty);
     close(h->fd);
     free(h);
 }
@@ -268,6 +305,7 @@ struct file *host_file_new(int host_fd, unsigned int flags, const char *name)
         free(h);
         return NULL;
     }
+    h->tty = tty_get_host(host_fd);
     struct stat s;
     f->stream = host_fstat(host_fd, &s) == 0 && !S_ISREG(s.st_mode) && !S_ISBLK(s.st_mode);
     off_t off = f->stream ? -1 : lseek(host_fd, 0, SEEK_CUR);

@@ -237,8 +237,8 @@ static long show_stat(const struct synth_node *n, struct synth_buf *b)
     const unsigned long m31 = 0x7fffffffUL; /* the obsolete signal fields: 31 bits, decimal */
     /* The 52 fields of fs/proc/array.c do_task_stat, in order. */
     synth_printf(b, "%d (%s) %c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld %ld %d %ld",
-                 t->tid, t->comm, ti.state, ti.ppid, ti.pgrp, ti.session, 0 /* tty_nr */,
-                 -1 /* tpgid */, 0x400000u /* PF_RANDOMIZE */, 0UL, 0UL, 0UL, 0UL,
+                 t->tid, t->comm, ti.state, ti.ppid, ti.pgrp, ti.session, ti.tty_nr, ti.tpgid,
+                 0x400000u /* PF_RANDOMIZE */, 0UL, 0UL, 0UL, 0UL,
                  (unsigned long)(t->utime_ns / (1000000000 / USER_HZ)),
                  (unsigned long)(t->stime_ns / (1000000000 / USER_HZ)), 0L, 0L,
                  20L /* priority */, 0L /* nice */, ti.nthreads, 0L);

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "sentry/fs/proc/proc_internal.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/vfs.h"
@@ -97,6 +99,11 @@ void proc_task_info(struct task *t, struct proc_task_info *out)
     out->ppid = tg->parent ? tg->parent->tgid : 0;
     out->pgrp = tg->pgid;
     out->session = tg->sid;
+    dev_t rdev;
+    out->tpgid = -1;
+    if (tty_of_process_locked(tg, &rdev, &out->tpgid)) /* Linux's new_encode_dev */
+        out->tty_nr =
+            (int)((minor(rdev) & 0xff) | (major(rdev) << 8) | ((minor(rdev) & ~0xffu) << 12));
     out->nthreads = tg->nlive > 0 ? tg->nlive : 1;
     out->start_ticks = ticks_since_boot(&tg->start_time);
     out->pending = t->pending.set;

@@ -33,6 +33,8 @@ struct proc_task_info {
     char state;           /* R, S, T, Z */
     const char *state_name;
     pid_t ppid, pgrp, session;
+    int tty_nr;           /* the controlling terminal's device number, encoded; 0: none */
+    pid_t tpgid;          /* its foreground process group; -1: no terminal */
     int nthreads;
     uint64_t start_ticks; /* clock ticks (USER_HZ) after boot */
     uint64_t pending, shared_pending, blocked, ignored, caught;

@@ -1,8 +1,9 @@
 """Helpers shared by the process integration tests: pass/fail bookkeeping, running moat and the
-same command natively, and finding processes a sandbox left behind. The test process makes itself
+same command natively, driving a pty, and finding processes a sandbox left behind. The test process makes itself
 a child subreaper, so anything moat leaves running (a stub, a gofer) is reparented to it."""
 import ctypes
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -88,3 +89,31 @@ def finish():
         print(f"{len(FAILURES)} failure(s): {FAILURES}", file=sys.stderr)
         sys.exit(1)
     print("all passed")
+
+
+def read_until(fd, want, timeout):
+    """Reads a pty master until `want` appears, EOF, or `timeout` seconds (only against hangs)."""
+    out = b""
+    end = time.monotonic() + timeout
+    while want not in out and time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            out += d
+    return out
+
+
+def wait_pty_child(pid, fd, timeout):
+    """Waits for the pty child pid to exit, draining its output; its wait status, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        read_until(fd, b"\0", 0.2)
+        p, st = os.waitpid(pid, os.WNOHANG)
+        if p == pid:
+            return st
+    return None

@@ -4,27 +4,10 @@
 import argparse
 import os
 import pty
-import select
 import signal
 import time
 
-from procutil import become_subreaper, check, finish, leftovers
-
-
-def read_until(fd, want, timeout):
-    out = b""
-    end = time.monotonic() + timeout
-    while want not in out and time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                break
-            if not d:
-                break
-            out += d
-    return out
+from procutil import become_subreaper, check, finish, leftovers, read_until, wait_pty_child
 
 
 def main():
@@ -51,14 +34,7 @@ def main():
         out = read_until(fd, b"alive\r\n", 30)
         check(b"alive\r\n" in out, "the shell survives ^C and answers", repr(out))
         os.write(fd, b"exit 7\n")
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline:
-            read_until(fd, b"\0", 0.2)
-            p, st = os.waitpid(pid, os.WNOHANG)
-            if p == pid:
-                status = st
-                break
+        status = wait_pty_child(pid, fd, 30)
         check(status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 7,
               "moat exits with the shell's status", f"status={status}")
     finally:

@@ -64,3 +64,46 @@ __attribute__((weak)) struct task *task_current(void)
 {
     return NULL;
 }
+
+/* Host files look their terminals up in the job-control records (sentry/kernel/tty.c), which
+ * these tests do not link: no host fd is a terminal here, and no pid is a terminal's. */
+#include "sentry/kernel/tty.h"
+struct tty *tty_get_host(int host_fd)
+{
+    (void)host_fd;
+    return NULL;
+}
+void tty_put(struct tty *tty)
+{
+    (void)tty;
+}
+long tty_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg, bool readable)
+{
+    (void)tty, (void)t, (void)cmd, (void)arg, (void)readable;
+    return TTY_NOT_JOB_IOCTL;
+}
+long tty_check_background(struct tty *tty, struct task *t, int sig)
+{
+    (void)tty, (void)t, (void)sig;
+    return 0;
+}
+bool tty_is_background(struct tty *tty, struct task *t)
+{
+    (void)tty, (void)t;
+    return false;
+}
+int tty_open_ctty(struct task *t)
+{
+    (void)t;
+    return -ENXIO;
+}
+bool tty_pid_in_use_locked(pid_t pid)
+{
+    (void)pid;
+    return false;
+}
+bool tty_of_process_locked(const struct thread_group *tg, dev_t *rdev, pid_t *fg)
+{
+    (void)tg, (void)rdev, (void)fg;
+    return false;
+}
