@@ -103,6 +103,8 @@ static const char *const sentry_allowed[] = {
     "rt_sigaction",
     "rt_sigprocmask",
     "rt_sigreturn",
+    /* sigwaitinfo: the thread that forwards keyboard signals to the sandbox */
+    "rt_sigtimedwait",
     "sigaltstack",
     "rt_sigpending",
     "kill",
