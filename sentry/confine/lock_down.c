@@ -49,7 +49,8 @@ static int pivot_to_empty_root(void)
 
 /* Test-only (MOAT_TEST_SENTRY_SYSCALL=NAME:PATH): after lockdown the sentry makes one path-taking
  * call on a host path, as a bug might. Confined, the seccomp filter kills it with a log line naming
- * the syscall; if the call returns instead, the sentry exits 123 (it worked) or 124 (refused). */
+ * the syscall; if the call returns instead, the sentry exits 123 (it worked) or 124 (refused).
+ * NAME kpanic panics instead: the backtrace must come out without a filter violation. */
 static void test_hook_path_call(void)
 {
     const char *spec = getenv("MOAT_TEST_SENTRY_SYSCALL");
@@ -73,6 +74,8 @@ static void test_hook_path_call(void)
         rc = syscall(SYS_readlinkat, AT_FDCWD, path, buf, sizeof(buf));
     else if (n == 6 && strncmp(spec, "execve", n) == 0)
         rc = syscall(SYS_execve, path, argv, argv + 1);
+    else if (n == 6 && strncmp(spec, "kpanic", n) == 0) /* its backtrace needs no path either */
+        kpanic("confine test hook: a panic in the confined sentry (%s)", path);
     klog("confine test hook: %.*s(%s) = %ld (%s)", (int)n, spec, path, rc,
          rc < 0 ? strerror(errno) : "done");
     _exit(rc < 0 ? 124 : 123);
@@ -107,6 +110,7 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
     step = "dropping capabilities";
     if ((rc = host_caps_limit(0)) < 0)
         goto fail;
+    kpanic_prepare();
     step = "the seccomp filter";
     const char *audit = getenv("MOAT_CONFINE_AUDIT");
     if ((rc = confine_sentry_seccomp(kernel->log_fd, audit && strcmp(audit, "1") == 0)) < 0)

@@ -23,9 +23,9 @@ struct kernel {
     pthread_cond_t tasks_cond; /* signalled when a task exits */
     struct task *init;         /* the first task (pid 1) */
     int ntasks;
-    int max_tasks;     /* the sandbox's task limit (fork bombs stop here) */
+    int max_tasks; /* the sandbox's task limit (fork bombs stop here) */
 
-    int init_status;  /* init's exit status as the sentry exits with it: code, or 128+signal */
+    int init_status; /* init's exit status as the sentry exits with it: code, or 128+signal */
     bool init_exited;
 
     /* Fixed answers a sandbox gives. */
@@ -34,9 +34,9 @@ struct kernel {
     struct timespec boot_realtime; /* CLOCK_REALTIME at boot, for /proc/uptime and btime */
 
     /* Diagnostics. */
-    int log_fd;       /* the sentry's log (stderr unless --log) */
+    int log_fd; /* the sentry's log (stderr unless --log) */
     bool debug;
-    int strace_fd;    /* -1: no --strace */
+    int strace_fd;                              /* -1: no --strace */
     uint8_t enosys_logged[ABI_SYSCALL_MAX / 8]; /* an unimplemented syscall is logged once */
 };
 
@@ -47,6 +47,8 @@ extern struct kernel *kernel;
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kdebug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs a fatal sentry error with a backtrace and exits; for broken invariants only. */
+/* Makes what a panic backtrace needs while the sentry may still (before lockdown). */
+void kpanic_prepare(void);
 void kpanic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

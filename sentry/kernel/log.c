@@ -48,6 +48,18 @@ void kdebug(const char *fmt, ...)
     va_end(ap);
 }
 
+void kpanic_prepare(void)
+{
+    /* libunwind validates addresses through a pipe it makes on first use (pipe2, which the
+     * sentry's filter does not allow): one unwind now makes it before lockdown. */
+    unw_context_t uc;
+    unw_cursor_t cur;
+    unw_getcontext(&uc);
+    unw_init_local(&cur, &uc);
+    while (unw_step(&cur) > 0)
+        ;
+}
+
 void kpanic(const char *fmt, ...)
 {
     va_list ap;

@@ -277,6 +277,15 @@ def cmd_openat(a):
                  (call, r.returncode, r.stderr))
         print("sentry %s: status %d, %s" % (call, r.returncode,
                                             r.stderr.strip().splitlines()[0]))
+    # A panic's backtrace (libunwind, dladdr) must not need a call the filter kills.
+    env["MOAT_TEST_SENTRY_SYSCALL"] = "kpanic:backtrace"
+    r = subprocess.run([a.moat, "do", "--", "/bin/true"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=a.timeout, env=env)
+    if "panic: confine test hook" not in r.stderr or "  at 0x" not in r.stderr or \
+            "seccomp violation" in r.stderr or r.returncode != 125:
+        fail("a confined sentry's panic: status %d, stderr %r" % (r.returncode, r.stderr))
+    print("sentry panic: status %d, %d backtrace lines" % (r.returncode,
+                                                          r.stderr.count("  at 0x")))
     check_nothing_left(tag, before)
     print("ok")
 
