@@ -215,17 +215,7 @@ def cmd_confine(a):
                  (gofer, relay, sentry))
         expect_status("relay", relay, 0)
         expect_status("sentry", sentry, 0)
-        stubs = sorted(children(sentry))
-        if a.platform == "systrap":
-            # systrap's zygote (the first stub, forked before the sentry's lockdown) loads no
-            # filter of its own: every process it forks loads the control thread's filter before
-            # anything else runs (docs/security.md, "Weaker than gVisor"). It keeps no capability.
-            z = status(stubs[0])
-            if int(z["CapEff"], 16) or int(z["CapBnd"], 16):
-                fail("the systrap zygote (pid %d) keeps capabilities" % stubs[0])
-            print("systrap zygote: CapEff 0, Seccomp %s, NoNewPrivs %s" %
-                  (z["Seccomp"], z["NoNewPrivs"]))
-            stubs = stubs[1:]
+        stubs = sorted(children(sentry))  # the zygote and every stub, on both platforms
         for s in stubs:
             expect_status("stub", s, 0)
         gofer_caps = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4)
