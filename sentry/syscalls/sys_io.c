@@ -266,6 +266,19 @@ long sys_lseek(struct task *t, int fd, int64_t offset, int whence)
     return rc;
 }
 
+/* Gives back k bytes read from `in` but not written (a short or failed write): its position
+ * moves back, as if only what was written had been read. A stream cannot unread them. */
+static void unread(struct file *in, int64_t *in_pos, size_t k)
+{
+    if (in_pos) {
+        *in_pos -= (int64_t)k;
+    } else if (!in->stream) {
+        pthread_mutex_lock(&in->pos_lock);
+        in->pos -= (int64_t)k;
+        pthread_mutex_unlock(&in->pos_lock);
+    }
+}
+
 /* Copies up to len bytes from one file to another through a sentry buffer (sendfile and
  * copy_file_range); in_pos/out_pos NULL: use and advance the file positions. */
 static long copy_between(struct file *in, int64_t *in_pos, struct file *out, int64_t *out_pos,
@@ -289,6 +302,8 @@ static long copy_between(struct file *in, int64_t *in_pos, struct file *out, int
         }
         uio_init_kernel(&u, &seg, buf, (size_t)n);
         long w = file_write(out, &u, out_pos);
+        if (w < n)
+            unread(in, in_pos, (size_t)(n - (w > 0 ? w : 0)));
         if (w < 0) {
             if (total == 0)
                 total = w;

@@ -116,17 +116,19 @@ static bool readable_now(void *arg)
     return p->buf.len > 0 || p->writers == 0;
 }
 
-static long pipe_read(struct file *f, struct uio *u, int64_t *pos)
+/* Reads what the pipe holds, up to u's size, after waiting for data (0 at EOF); peek copies
+ * without consuming (tee's source, splice's peek-then-consume). */
+static long do_read(struct file *f, struct uio *u, bool nonblock, bool peek)
 {
-    (void)pos;
     struct pipe *p = pipe_of(f);
     if (u->resid == 0)
         return 0;
     pthread_mutex_lock(&p->lock);
-    long total = pipe_wait(p, task_current(), f->flags & O_NONBLOCK, readable_now, p);
-    while (total >= 0 && u->resid > 0 && p->buf.len > 0) {
+    long total = pipe_wait(p, task_current(), nonblock, readable_now, p);
+    struct pipe_buffer view = p->buf, *b = peek ? &view : &p->buf;
+    while (total >= 0 && u->resid > 0 && b->len > 0) {
         char *src;
-        size_t span = pipe_buffer_read_span(&p->buf, &src);
+        size_t span = pipe_buffer_read_span(b, &src);
         size_t want = span < u->resid ? span : u->resid;
         long c = uio_copy_out(u, src, want);
         if (c < 0) {
@@ -134,15 +136,21 @@ static long pipe_read(struct file *f, struct uio *u, int64_t *pos)
                 total = c;
             break;
         }
-        pipe_buffer_consume(&p->buf, (size_t)c);
+        pipe_buffer_consume(b, (size_t)c);
         total += c;
         if ((size_t)c < want)
             break;
     }
     pthread_mutex_unlock(&p->lock);
-    if (total > 0)
+    if (total > 0 && !peek)
         waitq_wake_key(&p->wait, POLLOUT | POLLWRNORM); /* room for writers */
     return total;
+}
+
+static long pipe_read(struct file *f, struct uio *u, int64_t *pos)
+{
+    (void)pos;
+    return do_read(f, u, f->flags & O_NONBLOCK, false);
 }
 
 struct write_state {
@@ -157,9 +165,8 @@ static bool writable_now(void *arg)
     return p->readers == 0 || pipe_buffer_write_now(&p->buf, w->left, w->total) > 0;
 }
 
-static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
+static long do_write(struct file *f, struct uio *u, bool nonblock)
 {
-    (void)pos;
     struct pipe *p = pipe_of(f);
     struct task *t = task_current();
     struct write_state w = {p, u->resid, u->resid};
@@ -170,7 +177,7 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
     pthread_mutex_lock(&p->lock);
     while (u->resid > 0) {
         w.left = u->resid;
-        if ((rc = pipe_wait(p, t, f->flags & O_NONBLOCK, writable_now, &w)) < 0)
+        if ((rc = pipe_wait(p, t, nonblock, writable_now, &w)) < 0)
             break;
         if (p->readers == 0) {
             sigpipe = true;
@@ -209,6 +216,12 @@ static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
     if (sigpipe && t)
         signal_send(t, SIGPIPE, NULL, false, false);
     return written > 0 ? written : rc;
+}
+
+static long pipe_write(struct file *f, struct uio *u, int64_t *pos)
+{
+    (void)pos;
+    return do_write(f, u, f->flags & O_NONBLOCK);
 }
 
 static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
@@ -328,6 +341,124 @@ static const struct file_ops pipe_ops = {
 bool file_is_pipe(const struct file *f)
 {
     return f->ops == &pipe_ops;
+}
+
+/* splice, tee and vmsplice (pipe.h). */
+
+bool pipe_same(const struct file *a, const struct file *b)
+{
+    return pipe_of(a) == pipe_of(b);
+}
+
+long pipe_splice_read(struct file *f, struct uio *u, bool nonblock, bool peek)
+{
+    return do_read(f, u, nonblock, peek);
+}
+
+void pipe_splice_consume(struct file *f, size_t n)
+{
+    struct pipe *p = pipe_of(f);
+    pthread_mutex_lock(&p->lock);
+    pipe_buffer_consume(&p->buf, n < p->buf.len ? n : p->buf.len);
+    pthread_mutex_unlock(&p->lock);
+    if (n > 0)
+        waitq_wake_key(&p->wait, POLLOUT | POLLWRNORM);
+}
+
+long pipe_splice_write(struct file *f, struct uio *u)
+{
+    return do_write(f, u, false);
+}
+
+static bool has_room(void *arg)
+{
+    struct pipe *p = arg;
+    return p->readers == 0 || pipe_buffer_space(&p->buf) > 0;
+}
+
+/* Waits for room in p (lock held): the free bytes, or -EPIPE (no readers), -EAGAIN, -ERESTARTSYS.
+ */
+static long wait_room_locked(struct pipe *p, struct task *t, bool nonblock)
+{
+    long rc = pipe_wait(p, t, nonblock, has_room, p);
+    if (rc == 0)
+        rc = p->readers == 0 ? -EPIPE : (long)pipe_buffer_space(&p->buf);
+    return rc;
+}
+
+static long epipe(struct task *t)
+{
+    if (t)
+        signal_send(t, SIGPIPE, NULL, false, false);
+    return -EPIPE;
+}
+
+long pipe_wait_room(struct file *f, bool nonblock)
+{
+    struct pipe *p = pipe_of(f);
+    struct task *t = task_current();
+    pthread_mutex_lock(&p->lock);
+    long rc = wait_room_locked(p, t, nonblock);
+    pthread_mutex_unlock(&p->lock);
+    return rc == -EPIPE ? epipe(t) : rc;
+}
+
+/* Both pipes' locks, in address order (Linux's pipe_double_lock). */
+static void lock_two(struct pipe *a, struct pipe *b)
+{
+    if (a > b) {
+        struct pipe *x = a;
+        a = b;
+        b = x;
+    }
+    pthread_mutex_lock(&a->lock);
+    pthread_mutex_lock(&b->lock);
+}
+
+long pipe_to_pipe(struct file *fin, struct file *fout, size_t len, bool nonblock, bool peek)
+{
+    struct pipe *in = pipe_of(fin), *out = pipe_of(fout);
+    struct task *t = task_current();
+    for (;;) {
+        /* As Linux: wait for data first (EOF gives 0), then for room. */
+        pthread_mutex_lock(&in->lock);
+        long rc = pipe_wait(in, t, nonblock, readable_now, in);
+        bool eof = rc == 0 && in->buf.len == 0;
+        pthread_mutex_unlock(&in->lock);
+        if (rc < 0 || eof)
+            return rc;
+        pthread_mutex_lock(&out->lock);
+        rc = wait_room_locked(out, t, nonblock);
+        pthread_mutex_unlock(&out->lock);
+        if (rc < 0)
+            return rc == -EPIPE ? epipe(t) : rc;
+        lock_two(in, out);
+        size_t moved = 0;
+        bool no_reader = out->readers == 0;
+        struct pipe_buffer view = in->buf, *src = peek ? &view : &in->buf;
+        while (!no_reader && moved < len && src->len > 0 && pipe_buffer_space(&out->buf) > 0) {
+            char *from;
+            size_t span = pipe_buffer_read_span(src, &from);
+            if (span > len - moved)
+                span = len - moved;
+            size_t c = pipe_buffer_write(&out->buf, from, span);
+            if (c == 0)
+                break;
+            pipe_buffer_consume(src, c);
+            moved += c;
+        }
+        pthread_mutex_unlock(&in->lock);
+        pthread_mutex_unlock(&out->lock);
+        if (no_reader)
+            return epipe(t);
+        if (moved > 0) {
+            waitq_wake_key(&out->wait, POLLIN | POLLRDNORM);
+            if (!peek)
+                waitq_wake_key(&in->wait, POLLOUT | POLLWRNORM);
+            return (long)moved;
+        }
+        /* Someone else drained `in` or filled `out` between the waits: wait again. */
+    }
 }
 
 /* Attaches an end of p to f (counted as a reader and/or writer by f's access mode). */
