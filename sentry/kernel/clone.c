@@ -185,6 +185,9 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
         ntg->exit_signal = ca->exit_signal;
         ntg->leader = c;
         c->tg = ntg;
+        /* A fork's new stub starts its CPU clocks at zero, as a Linux child does. */
+        if (kind == PLATFORM_CLONE_FORK)
+            ntg->host_pid_for_times = platform_as_host_pid(c->mm->as);
     }
 
     /* CLONE_PARENT_SETTID writes in the parent's memory, CLONE_CHILD_SETTID in the child's (for a

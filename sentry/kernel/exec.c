@@ -211,7 +211,7 @@ static long exec_elf(struct task *t, struct file *exe, const char *filename, cha
     pthread_mutex_lock(&kernel->tasks_lock);
     t->tg->did_exec = true;
     pthread_mutex_unlock(&kernel->tasks_lock);
-    cputime_sample(t->tg, old_mm); /* the new stub's clock starts from zero */
+    cputime_exec(t->tg, old_mm, mm); /* the new stub's clock starts from zero */
     t->ctx = ctx;
     t->mm = mm;
     if (old_ctx)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "sentry/kernel/cputimer.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
@@ -17,8 +18,58 @@
 #define SIGEV_THREAD_ID_K 4
 #define PTIMERS_MAX       4096 /* per process, instead of RLIMIT_SIGPENDING accounting */
 
-struct itimer {
+/* A timer on wall time (a ktimer) or on the process's CPU time (a cputimer). */
+struct xtimer {
+    bool on_cpu;
     struct ktimer kt;
+    struct cputimer ct;
+    cputimer_fn fire;
+    void *arg;
+};
+
+static void xtimer_wall_fire(struct ktimer *kt, uint64_t count)
+{
+    struct xtimer *x = kt->arg;
+    x->fire(x->arg, count);
+}
+
+static void xtimer_init(struct xtimer *x, struct thread_group *tg, bool on_cpu,
+                        enum cpu_clock clock, cputimer_fn fire, void *arg)
+{
+    x->on_cpu = on_cpu;
+    x->fire = fire;
+    x->arg = arg;
+    ktimer_init(&x->kt, xtimer_wall_fire, x);
+    cputimer_init(&x->ct, tg, clock, fire, arg);
+}
+
+/* clock: the wall clock an absolute value is on (ignored for CPU time). */
+static int xtimer_arm(struct xtimer *x, int clock, bool absolute, const struct itimerspec *val)
+{
+    if (x->on_cpu)
+        return cputimer_arm(&x->ct, &val->it_value, absolute, &val->it_interval);
+    struct timespec when = ktimer_expiry(clock, absolute, &val->it_value);
+    return ktimer_arm(&x->kt, &when, &val->it_interval);
+}
+
+static void xtimer_get(struct xtimer *x, struct itimerspec *cur)
+{
+    if (x->on_cpu)
+        cputimer_get(&x->ct, &cur->it_value, &cur->it_interval);
+    else
+        ktimer_get(&x->kt, &cur->it_value, &cur->it_interval);
+}
+
+static void xtimer_cancel_sync(struct xtimer *x)
+{
+    if (x->on_cpu)
+        cputimer_cancel_sync(&x->ct);
+    else
+        ktimer_cancel_sync(&x->kt);
+}
+
+struct itimer {
+    struct xtimer xt;
     struct thread_group *tg;
     int sig;
 };
@@ -27,7 +78,7 @@ struct ptimer {
     int id;
     int clock;
     struct ptimer_event ev;
-    struct ktimer kt;
+    struct xtimer xt;
     struct thread_group *tg;
     int overrun_last; /* the overrun count of the latest signal (timer_getoverrun) */
     struct ptimer *next;
@@ -48,10 +99,10 @@ static struct task *tg_target(struct thread_group *tg)
     return tg->zombie ? NULL : tg->threads;
 }
 
-static void itimer_fire(struct ktimer *kt, uint64_t count)
+static void itimer_fire(void *arg, uint64_t count)
 {
     (void)count;
-    struct itimer *it = kt->arg;
+    struct itimer *it = arg;
     pthread_mutex_lock(&kernel->tasks_lock);
     struct task *target = tg_target(it->tg);
     if (target) {
@@ -69,7 +120,8 @@ static struct tg_timers *tg_timers(struct thread_group *tg)
     if (!tt && (tt = calloc(1, sizeof(*tt)))) {
         pthread_mutex_init(&tt->lock, NULL);
         for (int i = 0; i < 3; i++) {
-            ktimer_init(&tt->it[i].kt, itimer_fire, &tt->it[i]);
+            enum cpu_clock c = i == ITIMER_VIRTUAL ? CPU_CLOCK_USER : CPU_CLOCK_TOTAL;
+            xtimer_init(&tt->it[i].xt, tg, i != ITIMER_REAL, c, itimer_fire, &tt->it[i]);
             tt->it[i].tg = tg;
             tt->it[i].sig = itimer_signal[i];
         }
@@ -89,9 +141,8 @@ long itimer_set(struct task *t, int which, const struct itimerspec *val, struct 
     struct itimer *it = &tt->it[which];
     pthread_mutex_lock(&tt->lock);
     if (old)
-        ktimer_get(&it->kt, &old->it_value, &old->it_interval);
-    struct timespec when = ktimer_expiry(CLOCK_MONOTONIC, false, &val->it_value);
-    int rc = ktimer_arm(&it->kt, &when, &val->it_interval);
+        xtimer_get(&it->xt, old);
+    int rc = xtimer_arm(&it->xt, CLOCK_MONOTONIC, false, val);
     pthread_mutex_unlock(&tt->lock);
     return rc;
 }
@@ -103,7 +154,7 @@ long itimer_get(struct task *t, int which, struct itimerspec *cur)
     struct tg_timers *tt = tg_timers(t->tg);
     if (!tt)
         return -ENOMEM;
-    ktimer_get(&tt->it[which].kt, &cur->it_value, &cur->it_interval);
+    xtimer_get(&tt->it[which].xt, cur);
     return 0;
 }
 
@@ -117,9 +168,9 @@ static siginfo_t *queued_signal(struct sigpending *pend, struct ptimer *p)
     return NULL;
 }
 
-static void ptimer_fire(struct ktimer *kt, uint64_t count)
+static void ptimer_fire(void *arg, uint64_t count)
 {
-    struct ptimer *p = kt->arg;
+    struct ptimer *p = arg;
     if (p->ev.notify == SIGEV_NONE)
         return;
     pthread_mutex_lock(&kernel->tasks_lock);
@@ -173,7 +224,9 @@ long ptimer_create(struct task *t, int clock, const struct ptimer_event *ev, int
     p->clock = clock;
     p->ev = *ev;
     p->tg = t->tg;
-    ktimer_init(&p->kt, ptimer_fire, p);
+    enum cpu_clock cc = CPU_CLOCK_TOTAL;
+    bool cpu = cputime_clock_id(t, clock, &cc) == 1;
+    xtimer_init(&p->xt, t->tg, cpu, cc, ptimer_fire, p);
     pthread_mutex_lock(&tt->lock);
     if (tt->count >= PTIMERS_MAX) {
         pthread_mutex_unlock(&tt->lock);
@@ -219,10 +272,9 @@ long ptimer_settime(struct task *t, int id, int flags, const struct itimerspec *
     if (!p)
         return -EINVAL;
     if (old)
-        ktimer_get(&p->kt, &old->it_value, &old->it_interval);
-    struct timespec when = ktimer_expiry(p->clock, flags & TIMER_ABSTIME, &val->it_value);
+        xtimer_get(&p->xt, old);
     p->overrun_last = 0;
-    int rc = ktimer_arm(&p->kt, &when, &val->it_interval);
+    int rc = xtimer_arm(&p->xt, p->clock, flags & TIMER_ABSTIME, val);
     pthread_mutex_unlock(&tt->lock);
     return rc;
 }
@@ -233,7 +285,7 @@ long ptimer_gettime(struct task *t, int id, struct itimerspec *cur)
     struct ptimer *p = ptimer_lookup(t, id, &tt);
     if (!p)
         return -EINVAL;
-    ktimer_get(&p->kt, &cur->it_value, &cur->it_interval);
+    xtimer_get(&p->xt, cur);
     pthread_mutex_unlock(&tt->lock);
     return 0;
 }
@@ -253,7 +305,7 @@ long ptimer_getoverrun(struct task *t, int id)
 
 static void ptimer_free(struct ptimer *p)
 {
-    ktimer_cancel_sync(&p->kt);
+    xtimer_cancel_sync(&p->xt);
     free(p);
 }
 
@@ -301,7 +353,7 @@ void ptimers_exit(struct thread_group *tg)
     if (!tt)
         return;
     for (int i = 0; i < 3; i++)
-        ktimer_cancel_sync(&tt->it[i].kt);
+        xtimer_cancel_sync(&tt->it[i].xt);
     for (struct ptimer *p = tt->list; p;) {
         struct ptimer *n = p->next;
         ptimer_free(p);

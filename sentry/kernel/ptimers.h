@@ -1,6 +1,7 @@
 /* A process's timers: the three interval timers (setitimer/alarm) and its POSIX timers
  * (timer_create), fired by the sentry timer thread (timer.h) as signals to the process or one
- * of its threads. ITIMER_VIRTUAL/ITIMER_PROF and CPU-clock POSIX timers count wall time. */
+ * of its threads. ITIMER_VIRTUAL/ITIMER_PROF and CPU-clock POSIX timers count the process's
+ * CPU time (cputimer.h). */
 #ifndef MOAT_PTIMERS_H
 #define MOAT_PTIMERS_H
 

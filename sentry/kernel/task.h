@@ -107,9 +107,10 @@ struct thread_group {
     struct sigpending shared_pending;
     struct sighand *sighand;
     struct rlimit rlimits[RLIM_NLIMITS];
-    struct waitq child_wait;    /* this process waits here for its children */
-    pid_t host_pid_for_times;   /* the stub process whose CPU time is this process's */
-    struct timespec start_time; /* CLOCK_MONOTONIC */
+    struct waitq child_wait;  /* this process waits here for its children */
+    pid_t host_pid_for_times; /* the stub process whose CPU time is this process's (cputime.c) */
+    int64_t exec_utime_ns, exec_stime_ns; /* CPU time of the stubs execve replaced */
+    struct timespec start_time;           /* CLOCK_MONOTONIC */
     int64_t children_utime_ns, children_stime_ns;
     int pdeath_signal;
     struct tg_timers *timers;   /* interval and POSIX timers (ptimers.c), NULL until first use */

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/kernel/wait.h"
@@ -28,14 +29,17 @@ static long host_clock(struct task *t, int which, clockid_t *out)
     case CLOCK_TAI:
         *out = which;
         return 0;
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
-        /* The host lets us read another process's CPU clock but not another thread's: both give
-         * the stub process's time (exact for single-threaded programs). */
-        *out = MAKE_PROCESS_CPUCLOCK(platform_as_host_pid(t->mm->as), CPUCLOCK_SCHED);
+    default: {
+        /* CPU clocks (cputime_clock_id): the stub process's (the host lets us read another
+         * process's CPU clock but not another thread's). */
+        enum cpu_clock cc;
+        int r = cputime_clock_id(t, which, &cc);
+        if (r <= 0)
+            return -EINVAL;
+        int type = which < 0 ? (which & 3) : CPUCLOCK_SCHED;
+        *out = MAKE_PROCESS_CPUCLOCK(platform_as_host_pid(t->mm->as), type);
         return 0;
-    default:
-        return -EINVAL;
+    }
     }
 }
 
@@ -46,7 +50,10 @@ long sys_clock_gettime(struct task *t, int which, uaddr_t tp)
     if (rc < 0)
         return rc;
     struct timespec ts;
-    if (clock_gettime(c, &ts) != 0)
+    enum cpu_clock cc;
+    if (cputime_clock_id(t, which, &cc) == 1)
+        ts = ns_to_ts(cputime_now(t->tg, cc)); /* with the time before execve */
+    else if (clock_gettime(c, &ts) != 0)
         return -errno;
     return copy_out(t, tp, &ts, sizeof(ts));
 }

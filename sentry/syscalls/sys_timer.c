@@ -10,6 +10,7 @@
 
 #include "sentry/fs/anon/timerfd.h"
 #include "sentry/kernel/creds.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/sys_common.h"
@@ -98,18 +99,17 @@ static long get_itimerspec(struct task *t, uaddr_t u, struct itimerspec *s)
     return 0;
 }
 
-static bool timer_clock_ok(int clock)
+static bool timer_clock_ok(struct task *t, int clock)
 {
+    enum cpu_clock which;
     switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
     case CLOCK_BOOTTIME:
     case CLOCK_TAI:
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
         return true;
     default:
-        return false;
+        return cputime_clock_id(t, clock, &which) == 1;
     }
 }
 
@@ -125,7 +125,7 @@ struct ksigevent {
 long sys_timer_create(struct task *t, int which_clock, uaddr_t timer_event_spec,
                       uaddr_t created_timer_id)
 {
-    if (!timer_clock_ok(which_clock))
+    if (!timer_clock_ok(t, which_clock))
         return -EINVAL;
     /* Without a sigevent: SIGALRM, with the timer's id in si_value. */
     struct ptimer_event ev = {.notify = SIGEV_SIGNAL, .signo = SIGALRM, .value_is_id = true};

@@ -82,7 +82,7 @@ int main(void)
     ct_expect_errno("setitimer EFAULT", syscall(SYS_setitimer, ITIMER_REAL, ct_bad_ptr(), NULL),
                     EFAULT);
 
-    /* ITIMER_PROF: CPU time (the sandbox counts wall time, which a busy loop also passes). */
+    /* ITIMER_PROF: CPU time, which a busy loop uses (cpu_timers.c checks sleeping does not). */
     signal(SIGPROF, on_prof);
     struct itimerval prof = {{0, 10000}, {0, 10000}};
     setitimer(ITIMER_PROF, &prof, NULL);
