@@ -2,8 +2,9 @@
 """Real workloads under `moat do`, each compared with the same command run natively (stdout and
 exit status): the shell and bash commands of the processes issue, python3 threads + a thread pool
 + subprocess, sockets (an asyncio echo server on a unix socket and on 127.0.0.1; http.server +
-urllib), perl one-liners, sqlite3 on a file, git init/add/commit in a temp dir, and make -j2
-of a small C project with gcc (gcc, cc1, as and ld run in the sandbox; the result runs).
+urllib), perl one-liners, sqlite3 on a file, git init/add/commit in a temp dir, make -j2 of a
+small C project with gcc (gcc, cc1, as and ld run in the sandbox; the result runs), perl
+fork/waitpid/alarm, timeout, xargs -P2 and sort --parallel=2.
 `--case NAME` runs one case (repeatable); the default is every case."""
 import argparse
 import os
@@ -42,6 +43,16 @@ CASES = {
             'git config user.name n && echo hi > f && git add f && git commit -qm first && '
             'echo two >> f && git commit -qam second && git log --format=%s && '
             'git cat-file -p HEAD:f && git status --short && cd / && rm -rf $d'],
+    # Processes, signals, timers and pipes as everyday tools use them.
+    "perl-procs": ["/bin/sh", "-c",
+                   "perl -e '$| = 1; my $p = fork; if (!$p) { exit 7 } waitpid($p, 0); print $? >> 8, "
+                   "\"\\n\"; $SIG{ALRM} = sub { print \"alarm\\n\" }; alarm 1; sleep 5; "
+                   "print \"done\\n\"; my @k; for (1..4) { my $c = fork; exit 0 if !$c; "
+                   "push @k, $c } print scalar(grep { waitpid($_, 0) == $_ } @k), \"\\n\"'"],
+    "coreutils-procs": ["/bin/sh", "-c",
+                        "timeout 1 sleep 5; echo $?; seq 1 10 | xargs -P2 -n1 echo | sort -n | "
+                        "tr '\\n' ' '; echo; seq 300000 | sort -rn --parallel=2 -S 1M | head -2; "
+                        "seq 5000 | tee /dev/null | cksum"],
 }
 
 PROJECT = {
