@@ -61,7 +61,7 @@ bool task_signal_pending(struct task *t)
 
 void task_interrupt(struct task *t)
 {
-    __atomic_store_n(&t->sigpending_hint, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->sigpending_hint, 1, __ATOMIC_SEQ_CST); /* before task_wake (wait.c) */
     task_wake(t);
     if (__atomic_load_n(&t->in_user, __ATOMIC_ACQUIRE) && t->ctx && t->state == TASK_RUNNING)
         platform_ctx_interrupt(t->ctx);

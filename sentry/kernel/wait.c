@@ -108,6 +108,9 @@ long waitq_wait_locked(struct waitq *q, pthread_mutex_t *lock, struct task *t, b
 
 void task_wake(struct task *t)
 {
+    /* Woken means running again, as Linux's wakeup sets the state: /proc must not show S while
+     * the woken task has yet to run (a waker that trusts S would race with it). */
+    __atomic_store_n(&t->sleeping, 0, __ATOMIC_SEQ_CST);
     uint64_t one = 1;
     ssize_t w = write(t->wake_fd, &one, sizeof(one));
     (void)w; /* EAGAIN: the counter is already non-zero, which is all we need */
@@ -167,16 +170,22 @@ static long sleep_fds(struct task *t, struct pollfd *pfd, struct pollfd *fds, in
     if (nfds)
         memcpy(pfd + 1, fds, (size_t)nfds * sizeof(*fds));
     for (;;) {
-        if (task_signal_pending(t))
+        /* Announce the sleep, then look for signals: an interrupt (hint set, then sleeping
+         * cleared by task_wake) either finds the flag set and clears it, or is seen here. */
+        __atomic_store_n(&t->sleeping, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&t->sigpending_hint, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
             return -ERESTARTSYS;
+        }
         struct timespec left, *lp = NULL;
         if (deadline) {
             left = deadline_remaining(deadline);
-            if (left.tv_sec == 0 && left.tv_nsec == 0)
+            if (left.tv_sec == 0 && left.tv_nsec == 0) {
+                __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
                 return -ETIMEDOUT;
+            }
             lp = &left;
         }
-        __atomic_store_n(&t->sleeping, 1, __ATOMIC_RELEASE);
         int n = ppoll(pfd, (nfds_t)nfds + 1, lp, NULL);
         __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
         if (n < 0) {
