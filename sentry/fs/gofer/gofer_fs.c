@@ -169,6 +169,16 @@ static long g_lookup(struct inode *dir, struct dentry *d)
     return instantiate(dir, d, fid, &st, -1);
 }
 
+/* A writable mount is shared with the host (a `-v` volume, a bundle's rw bind): a name that was
+ * missing may have appeared there since, so a negative entry is looked up again. Names that exist
+ * stay cached (their attributes are asked again by getattr). Read-only mounts (the host root under
+ * the overlay, `:ro` volumes) keep negative entries: PATH and import searches probe many missing
+ * names, and a round trip per probe would cost more than a rare host-side change is worth. */
+static bool g_revalidate(struct inode *dir, struct dentry *d)
+{
+    return d->inode || ((struct gofer_sb *)dir->sb->priv)->readonly;
+}
+
 static long g_create(struct inode *dir, struct dentry *d, unsigned int mode, const struct creds *c)
 {
     uint64_t fid;
@@ -533,6 +543,7 @@ static long g_open(struct dentry *d, struct file *f, int flags)
 
 const struct inode_ops gofer_inode_ops = {
     .lookup = g_lookup,
+    .revalidate = g_revalidate,
     .create = g_create,
     .mkdir = g_mkdir,
     .mknod = g_mknod,

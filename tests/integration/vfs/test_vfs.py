@@ -158,6 +158,30 @@ def same_as_native(m, tmp):
               f"native rc={nrc}:\n{nout}\nmoat rc={src}:\n{sout}\nmoat stderr:\n{serr}")
 
 
+def host_changes_seen(m, tmp):
+    """A name the sandbox looked up while missing, then created on the host, is seen afterwards
+    (a writable -v mount is shared with the host: missing names are not cached)."""
+    shared = os.path.join(tmp, "shared")
+    os.mkdir(shared)
+    script = ("cat /mnt/s/late 2>/dev/null; echo first=$?; : > /mnt/s/ready; i=0; "
+              "until cat /mnt/s/late 2>/dev/null; do i=$((i+1)); [ $i -gt 600 ] && break; "
+              "sleep 0.1; done")
+    p = subprocess.Popen([m, "do", "-v", f"{shared}:/mnt/s", "--", "/bin/sh", "-c", script],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True, cwd="/")
+    ready = os.path.join(shared, "ready")
+    for _ in range(1200):  # only a bound against hanging: the sandbox says when it is ready
+        if os.path.exists(ready) or p.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.05"])
+    with open(os.path.join(shared, "late.tmp"), "w") as fh:
+        fh.write("hello\n")
+    os.rename(os.path.join(shared, "late.tmp"), os.path.join(shared, "late"))
+    out, err = p.communicate(timeout=120)
+    check(out == "first=1\nhello\n", "a file made on the host after a failed lookup is seen",
+          out + err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moat", required=True)
@@ -167,6 +191,7 @@ def main():
     try:
         overlay_and_mounts(m, tmp)
         escapes(m, tmp)
+        host_changes_seen(m, tmp)
         same_as_native(m, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
