@@ -101,7 +101,11 @@ int host_limit_resources(uint64_t nofile)
     struct rlimit core = {0, 0}, files;
     if (setrlimit(RLIMIT_CORE, &core) != 0 || getrlimit(RLIMIT_NOFILE, &files) != 0)
         return -errno;
-    if (files.rlim_max != RLIM_INFINITY && files.rlim_max < nofile)
+    /* Raising the hard limit takes CAP_SYS_RESOURCE (a root moat has it; a rootless one keeps
+     * what it was given): more fds let the gofer hold more fids before the sentry evicts. */
+    struct rlimit want = {nofile, nofile};
+    if (files.rlim_max != RLIM_INFINITY && files.rlim_max < nofile &&
+        setrlimit(RLIMIT_NOFILE, &want) != 0)
         nofile = files.rlim_max;
     files.rlim_cur = files.rlim_max = nofile;
     if (setrlimit(RLIMIT_NOFILE, &files) != 0)

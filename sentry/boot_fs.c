@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 
@@ -114,9 +115,23 @@ static void set_tmpfs_cap(const struct boot_config *cfg)
     tmpfs_space_set_sandbox_limit(cap);
 }
 
+/* Unused gofer dentries are kept within a quarter of the gofer's fd budget (it can raise its
+ * soft limit to this hard one, which it shares with the sentry): each holds a fid, a host fd. */
+static void set_dcache_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY)
+        return;
+    size_t quarter = rl.rlim_max / 4, limit = dcache_set_evict_limit(0);
+    if (quarter < limit)
+        limit = quarter < 64 ? 64 : quarter;
+    dcache_set_evict_limit(limit);
+}
+
 long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
 {
     set_tmpfs_cap(cfg);
+    set_dcache_limit();
     long rc = gofer_client_new(cfg->gofer_fd, &gofer);
     if (rc < 0) {
         snprintf(err, errlen, "cannot talk to the gofer: %s", strerror((int)-rc));

@@ -1,5 +1,6 @@
 /* The dentry cache: dentries hashed by (parent, name) in one table, referenced by their children
- * and by the cache itself; plus the rename lock and d_path. */
+ * and by the cache itself; unused dentries of evictable filesystems leave it in second-chance
+ * order past a limit (each can pin a gofer fid); plus the rename lock and d_path. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,23 @@
 #include "sentry/vfs/vfs.h"
 
 #define DCACHE_BUCKETS (1u << 16)
+/* Unused gofer and overlay dentries kept: each cached gofer dentry holds a fid, and each fid an
+ * O_PATH fd in the gofer, whose RLIMIT_NOFILE (often 1024 to 20000) `find /usr` would exhaust.
+ * gVisor keeps 1000; a few thousand keep a build's include directories warm. */
+#ifndef DCACHE_EVICT_LIMIT /* a build can shrink it to stress eviction */
+#define DCACHE_EVICT_LIMIT 4096
+#endif
+#define SHRINK_BATCH 64
+#define SHRINK_SCAN (4 * SHRINK_BATCH)
 
-/* dcache_lock protects the hash chains (never held while calling into a filesystem). */
+/* dcache_lock protects the hash chains and the eviction list (never held while calling into a
+ * filesystem). */
 static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dentry *dcache[DCACHE_BUCKETS];
+/* Hashed dentries of evictable superblocks, oldest first; in-use ones stay on it and are skipped
+ * (a dentry whose only reference is the cache's has no children, open files or walkers). */
+static struct dentry *lru_head, *lru_tail;
+static size_t lru_count, evict_limit = DCACHE_EVICT_LIMIT;
 static pthread_rwlock_t rename_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 void vfs_rename_lock_read(void)
@@ -28,6 +42,55 @@ void vfs_rename_lock_write(void)
 void vfs_rename_unlock_write(void)
 {
     pthread_rwlock_unlock(&rename_lock);
+}
+
+static bool d_unhash_locked(struct dentry *d);
+
+static void lru_add_locked(struct dentry *d)
+{
+    d->lru_prev = lru_tail;
+    d->lru_next = NULL;
+    if (lru_tail)
+        lru_tail->lru_next = d;
+    else
+        lru_head = d;
+    lru_tail = d;
+    d->on_lru = true;
+    lru_count++;
+}
+
+static void lru_del_locked(struct dentry *d)
+{
+    if (!d->on_lru)
+        return;
+    if (d->lru_prev)
+        d->lru_prev->lru_next = d->lru_next;
+    else
+        lru_head = d->lru_next;
+    if (d->lru_next)
+        d->lru_next->lru_prev = d->lru_prev;
+    else
+        lru_tail = d->lru_prev;
+    d->lru_prev = d->lru_next = NULL;
+    d->on_lru = false;
+    lru_count--;
+}
+
+size_t dcache_set_evict_limit(size_t limit)
+{
+    pthread_mutex_lock(&dcache_lock);
+    size_t old = evict_limit;
+    evict_limit = limit;
+    pthread_mutex_unlock(&dcache_lock);
+    return old;
+}
+
+size_t dcache_lru_count(void)
+{
+    pthread_mutex_lock(&dcache_lock);
+    size_t n = lru_count;
+    pthread_mutex_unlock(&dcache_lock);
+    return n;
 }
 
 static unsigned int d_hash(const struct dentry *parent, const char *name)
@@ -107,6 +170,33 @@ void d_instantiate(struct dentry *d, struct inode *ino)
     d->inode = ino;
 }
 
+/* Drops up to SHRINK_BATCH unused dentries from the front of the eviction list, giving one more
+ * round to those looked up since they were last passed over. Safe against a concurrent
+ * d_lookup_cached: both run under dcache_lock, and a dentry whose only reference is the cache's
+ * can gain one from nowhere else (children, walkers and mounts all hold their own). The
+ * victims' inodes are evicted after the lock is dropped (a gofer clunk, an overlay's layers). */
+static void dcache_shrink(void)
+{
+    struct dentry *victims[SHRINK_BATCH];
+    size_t n = 0;
+    pthread_mutex_lock(&dcache_lock);
+    for (size_t scan = 0; scan < SHRINK_SCAN && n < SHRINK_BATCH && lru_count > evict_limit;
+         scan++) {
+        struct dentry *d = lru_head;
+        lru_del_locked(d);
+        if (d->lru_referenced || d->mounted || __atomic_load_n(&d->refs, __ATOMIC_ACQUIRE) > 1) {
+            d->lru_referenced = false;
+            lru_add_locked(d); /* in use or recently used: to the back */
+            continue;
+        }
+        d_unhash_locked(d);
+        victims[n++] = d;
+    }
+    pthread_mutex_unlock(&dcache_lock);
+    for (size_t i = 0; i < n; i++)
+        dentry_put(victims[i]); /* the cache's reference: the last one */
+}
+
 /* The cache chains dentries through next_sibling (the field is otherwise unused). */
 void d_add(struct dentry *parent, struct dentry *d)
 {
@@ -116,7 +206,12 @@ void d_add(struct dentry *parent, struct dentry *d)
     pthread_mutex_lock(&dcache_lock);
     d->next_sibling = dcache[h];
     dcache[h] = d;
+    if (d->sb->dcache_evictable)
+        lru_add_locked(d);
+    bool over = lru_count > evict_limit;
     pthread_mutex_unlock(&dcache_lock);
+    if (over)
+        dcache_shrink();
 }
 
 struct dentry *d_lookup_cached(struct dentry *parent, const char *name)
@@ -127,6 +222,7 @@ struct dentry *d_lookup_cached(struct dentry *parent, const char *name)
     for (struct dentry *d = dcache[h]; d; d = d->next_sibling) {
         if (d->parent == parent && !d->dead && strcmp(d->name, name) == 0) {
             found = dentry_get(d);
+            d->lru_referenced = true;
             break;
         }
     }
@@ -134,9 +230,11 @@ struct dentry *d_lookup_cached(struct dentry *parent, const char *name)
     return found;
 }
 
-/* Removes d from its hash chain; returns whether it was there (dcache_lock held). */
+/* Removes d from its hash chain and the eviction list; returns whether it was hashed
+ * (dcache_lock held). */
 static bool d_unhash_locked(struct dentry *d)
 {
+    lru_del_locked(d);
     unsigned int h = d_hash(d->parent, d->name);
     for (struct dentry **pp = &dcache[h]; *pp; pp = &(*pp)->next_sibling) {
         if (*pp == d) {
@@ -212,6 +310,8 @@ void d_move(struct dentry *d, struct dentry *new_parent, const char *new_name)
         unsigned int h = d_hash(d->parent, d->name);
         d->next_sibling = dcache[h];
         dcache[h] = d;
+        if (d->sb->dcache_evictable)
+            lru_add_locked(d);
     }
     pthread_mutex_unlock(&dcache_lock);
     dentry_put(old_parent);

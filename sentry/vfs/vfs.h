@@ -107,6 +107,9 @@ struct dentry {
     int mounted;           /* how many mounts sit on this dentry */
     bool dead;             /* unlinked: lookups skip it */
     void *priv;            /* the filesystem's per-dentry data */
+    /* The eviction list of dentries on evictable superblocks (dentry.c, under its lock). */
+    struct dentry *lru_prev, *lru_next;
+    bool on_lru, lru_referenced;
 };
 
 struct fs_type {
@@ -123,6 +126,9 @@ struct superblock {
     unsigned long flags; /* MS_RDONLY ... */
     void *priv;
     uint64_t next_ino;  /* for filesystems that number their own inodes */
+    /* Unused dentries may leave the cache (their lookup can be redone: gofer, overlay); never
+     * for filesystems whose dentries are their only record (tmpfs names live in the dir). */
+    bool dcache_evictable;
 };
 
 struct mount {
@@ -207,6 +213,11 @@ void d_drop(struct dentry *d);
 void d_move(struct dentry *d, struct dentry *new_parent, const char *new_name);
 /* Finds a cached child (referenced) or NULL; parent->inode->lock held. */
 struct dentry *d_lookup_cached(struct dentry *parent, const char *name);
+/* How many unused dentries of evictable filesystems the cache keeps (each can hold a gofer fid,
+ * a host fd in the gofer); returns the previous limit. Tests lower it. */
+size_t dcache_set_evict_limit(size_t limit);
+/* Dentries now on the eviction list (in use or not). */
+size_t dcache_lru_count(void);
 /* Adds a new dentry to parent's children. */
 void d_add(struct dentry *parent, struct dentry *d);
 

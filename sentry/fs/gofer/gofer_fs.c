@@ -577,6 +577,7 @@ static long gofer_fs_mount(const struct fs_type *type, const char *source, unsig
     gsb->readonly = flags & MS_RDONLY;
     sb->priv = gsb;
     sb->flags = flags;
+    sb->dcache_evictable = true; /* a fid is one LOOKUP away */
     uint64_t fid;
     struct gofer_stat st;
     long rc = gofer_attach(a->client, a->mount, &fid, &st);

@@ -139,6 +139,9 @@ static long overlay_mount(const struct fs_type *type, const char *source, unsign
     path_get(&ofs->upper);
     sb->priv = ofs;
     sb->flags = flags;
+    /* An overlay dentry pins its lower (gofer) dentry; what a lookup cannot rebuild from the
+     * layers (origin numbers, opacity) lives in ofs's index, not in the dentry. */
+    sb->dcache_evictable = true;
     /* The roots are one merged directory: the lower root's number and attributes (the upper
      * root is as good as a copy-up of it). */
     ovl_index_set_origin(ofs, ui->ino, li->ino);

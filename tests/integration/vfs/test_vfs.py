@@ -182,6 +182,23 @@ def host_changes_seen(m, tmp):
           out + err)
 
 
+def big_tree_walks(m):
+    """Walking more files than the gofer may hold fds gives what it gives natively: unused
+    dentries leave the sentry's cache (and their fids the gofer). As root the gofer raises its fd
+    limit; as an unprivileged user with a hard limit of 512 it cannot, so the cache evicts."""
+    script = "find /usr/share/doc /usr/lib/python3 -printf '%i %y %s %p\\n' | sort | md5sum; " \
+             "find /usr/share/doc /usr/lib/python3 | wc -l"
+    nrc, nout, _ = native(script)
+    for who, prefix in (("root", []),
+                        ("an unprivileged user", ["setpriv", "--reuid", "65534", "--regid",
+                                                  "65534", "--clear-groups"])):
+        rc, out, err = run(["prlimit", "--nofile=512:512", *prefix, m, "do", "--", "/bin/sh",
+                            "-c", script], timeout=240)
+        check(rc == nrc == 0 and out == nout and int(nout.split()[-1]) > 2000,
+              f"find over {nout.split()[-1].strip()} names with 512 fds as {who}: as natively",
+              f"native:\n{nout}\nmoat rc={rc}:\n{out}\n{err[-1500:]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moat", required=True)
@@ -192,6 +209,7 @@ def main():
         overlay_and_mounts(m, tmp)
         escapes(m, tmp)
         host_changes_seen(m, tmp)
+        big_tree_walks(m)
         same_as_native(m, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
