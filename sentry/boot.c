@@ -101,6 +101,7 @@ int sentry_boot(int config_fd)
      * task, and stubs (our children) are reaped by their tracers or automatically. */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_IGN);
+    tty_signals_block(); /* before the platform's and the gofer client's threads start */
 
     struct platform_options popts = {.name = cfg.platform, .cpu_pinning = cfg.cpu_pinning};
     rc = platform_create(&popts, &k.platform);

@@ -34,6 +34,19 @@ static void relay_lock_down(void)
         seccomp_release(ctx);
 }
 
+static pid_t relay_sentry;
+
+/* Passes a signal sent to the relay on to the sentry, which gives it to the sandbox
+ * (sentry/kernel/tty_signals.c). A keyboard signal from the terminal (si_code SI_KERNEL) reached
+ * the sentry itself, which is in the same foreground group: only one sent by a process is. */
+static void relay_forward(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if ((sig == SIGINT || sig == SIGQUIT) && si->si_code > 0)
+        return;
+    kill(relay_sentry, sig);
+}
+
 /* The relay: exits as the sentry did, so the CLI (or a shim) waiting on it sees the status. */
 static void __attribute__((noreturn)) relay(pid_t sentry, int log_fd, int lifeline)
 {
@@ -41,9 +54,12 @@ static void __attribute__((noreturn)) relay(pid_t sentry, int log_fd, int lifeli
     host_close_fds_except(keep, 2);
     prctl(PR_SET_NAME, "moat-relay");
     /* Keyboard signals are the sandbox's business (the sentry forwards them), not the relay's. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
     signal(SIGTSTP, SIG_IGN);
+    relay_sentry = sentry;
+    static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    struct sigaction sa = {.sa_sigaction = relay_forward, .sa_flags = SA_SIGINFO | SA_RESTART};
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaction(forwarded[i], &sa, NULL);
     relay_lock_down();
     int status;
     while (waitpid(sentry, &status, 0) < 0)

@@ -1,8 +1,10 @@
-/* Forwarding the host's keyboard signals to the sandbox: one sentry thread waits for SIGINT,
- * SIGQUIT, SIGTSTP and SIGWINCH (blocked in every other sentry thread) and sends each to the
- * foreground process group of the sandbox's terminal (its stdio's host terminal, whose session
- * and foreground group are virtual: tty.c), or to init's group when that terminal controls no
- * session (stdio is no terminal, or init's session gave it up). */
+/* Forwarding host signals to the sandbox: one sentry thread waits for them (blocked in every other
+ * sentry thread). Keyboard signals go to the foreground process group of the sandbox's terminal
+ * (its stdio's host terminal, whose session and foreground group are virtual: tty.c), or to init's
+ * group when that terminal controls no session. SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 (`kill` of
+ * `moat do`, a closed terminal's hangup; the relay passes them on) go to init as if it were an
+ * ordinary process: its handler runs, or the default action ends it and with it the sandbox
+ * (docs/signals.md: unlike a pid namespace's init, which would drop them). */
 #include "sentry/kernel/tty_signals.h"
 
 #include <errno.h>
@@ -13,12 +15,14 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/pgrp.h"
+#include "sentry/kernel/signal.h"
 #include "platform/host_confine.h"
 #include "sentry/boot_config.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/tty.h"
 
 static sigset_t tty_set;
+static bool tty_set_made;
 static bool have_tty;  /* the sandbox's stdio has a host terminal, */
 static dev_t tty_rdev; /* this one */
 
@@ -39,22 +43,34 @@ static void *forward_loop(void *arg)
             continue;
         pthread_mutex_lock(&kernel->tasks_lock);
         if (kernel->init && !kernel->init_exited) {
-            pid_t fg = keyboard_pgrp();
-            kdebug("host signal %d: to the sandbox's foreground process group %d", sig, fg);
-            pgrp_signal(fg, sig);
+            if (sig == SIGTERM || sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) {
+                kdebug("host signal %d: to the sandbox's init", sig);
+                signal_send_locked(kernel->init, sig, NULL, true, true);
+            } else {
+                pid_t fg = keyboard_pgrp();
+                kdebug("host signal %d: to the sandbox's foreground process group %d", sig, fg);
+                pgrp_signal(fg, sig);
+            }
         }
         pthread_mutex_unlock(&kernel->tasks_lock);
     }
     return NULL;
 }
 
+void tty_signals_block(void)
+{
+    static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    sigemptyset(&tty_set);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&tty_set, sigs[i]);
+    tty_set_made = true;
+    pthread_sigmask(SIG_BLOCK, &tty_set, NULL);
+}
+
 int tty_signals_start(void)
 {
-    sigemptyset(&tty_set);
-    sigaddset(&tty_set, SIGINT);
-    sigaddset(&tty_set, SIGQUIT);
-    sigaddset(&tty_set, SIGTSTP);
-    sigaddset(&tty_set, SIGWINCH);
+    if (!tty_set_made)
+        tty_signals_block();
     for (int i = 0; i < 3 && kernel->cfg && !have_tty; i++) {
         struct stat st;
         int fd = kernel->cfg->stdio_fds[i];
@@ -63,15 +79,12 @@ int tty_signals_start(void)
             tty_rdev = st.st_rdev;
         }
     }
-    int rc = pthread_sigmask(SIG_BLOCK, &tty_set, NULL);
-    if (rc != 0)
-        return -rc;
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    rc = pthread_create(&th, &attr, forward_loop, NULL);
+    int rc = pthread_create(&th, &attr, forward_loop, NULL);
     pthread_attr_destroy(&attr);
     return -rc;
 }

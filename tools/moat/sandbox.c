@@ -294,8 +294,14 @@ int sandbox_wait(struct sandbox *sb)
 
 static pid_t sentry_pid;
 
-static void forward_signal(int sig)
+/* To the relay, which passes it to the sentry, which gives it to the sandbox (init, or the
+ * foreground group for SIGINT and SIGQUIT). Those two from the terminal (si_code SI_KERNEL)
+ * reached the sentry directly: only the ones a process sent are passed on. */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
+    if ((sig == SIGINT || sig == SIGQUIT) && si->si_code > 0)
+        return;
     if (sentry_pid > 0)
         kill(sentry_pid, sig);
 }
@@ -307,11 +313,12 @@ int sandbox_run(const struct sandbox_spec *s, struct moat_err *e)
         return -1;
     sentry_pid = sb.sentry;
     /* Keyboard signals are the sandbox's (the sentry forwards them to its foreground group):
-     * ^C must not end this process, nor ^Z stop it and give the host shell its terminal back. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
+     * ^C must not end this process, nor ^Z stop it and give the host shell its terminal back.
+     * What `kill` sends goes to the sandbox, whose init decides (docs/signals.md). */
     signal(SIGTSTP, SIG_IGN);
-    signal(SIGTERM, forward_signal);
-    signal(SIGHUP, forward_signal);
+    static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    struct sigaction sa = {.sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaction(forwarded[i], &sa, NULL);
     return sandbox_wait(&sb);
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Integration tests of `moat do`'s command line: exit statuses, --strace, the once-per-sandbox
-ENOSYS log, the environment, CPU placement off, the embedded default, and errors."""
+ENOSYS log, the environment, CPU placement off, the embedded default, errors, and signals sent
+to `moat do` reaching the workload as they reach the same command run natively."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -21,6 +23,45 @@ def run(moat, args, timeout=30):
     p = subprocess.run([moat] + args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=timeout, start_new_session=True)
     return p.returncode, p.stdout, p.stderr
+
+
+def signalled(argv, sig):
+    """Runs argv, sends sig once it printed "ready", returns (status as the shell shows it,
+    stdout)."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = p.stdout.readline()
+    if first == "ready\n":
+        p.send_signal(sig)
+    try:
+        out, _ = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        return "timeout", first + out
+    try:
+        os.killpg(p.pid, signal.SIGKILL)  # a native run's sleep outlives its shell
+    except ProcessLookupError:
+        pass
+    rc = p.returncode
+    return (128 - rc if rc < 0 else rc), first + out
+
+
+def signals(m):
+    """kill of `moat do` goes to the sandbox: init's handler runs, or its default action ends the
+    sandbox with 128+N, as natively (where the shell is an ordinary process). SIGINT and SIGQUIT
+    sent by a process count too; from a terminal they go to its foreground group (test_tty.py)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT):
+        name = sig.name[3:]
+        for what, script in (("a trap", f"trap 'echo got {name}; exit 7' {name}; echo ready; "
+                                        "sleep 60 >/dev/null 2>&1 & wait"),
+                             ("no handler", "echo ready; sleep 60 >/dev/null 2>&1; echo not reached")):
+            if sig == signal.SIGINT and what == "no handler":
+                continue  # natively sh's background sleep keeps the job alive; not comparable
+            native = signalled(["/bin/sh", "-c", script], sig)
+            moat = signalled([m, "do", "--", "/bin/sh", "-c", script], sig)
+            check(moat == native and native[0] != "timeout",
+                  f"SIG{name} to moat do, init with {what}: {native}", f"moat gave {moat}")
 
 
 def main():
@@ -75,6 +116,8 @@ def main():
 
     rc, out, err = run(m, ["do"])
     check(rc == 0 and "hello from a moat sandbox" in out, "the embedded default runs", out + err)
+
+    signals(m)
 
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)", file=sys.stderr)
