@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "platform/host_confine.h"
+#include "tools/moat/cgroup_parents.h"
 #include "tools/moat/cgroup_path.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -307,6 +308,8 @@ static int make_tree(const char *dir, size_t top, bool v2, bool cpuset, unsigned
         struct stat st;
         if (mkdir(path, 0755) == 0) {
             ++*made;
+            if (i < n)
+                cgroup_parent_mark(path); /* for the last sandbox below it to remove */
             if (cpuset && cpuset_inherit(path) < 0) {
                 rc = 1;
                 break;
@@ -326,7 +329,8 @@ static int make_tree(const char *dir, size_t top, bool v2, bool cpuset, unsigned
         for (int k = 0; k < *made; k++) {
             char up[600];
             cgroup_path_up(path, k, up, sizeof(up));
-            rmdir(up);
+            if (rmdir(up) == 0)
+                cgroup_parent_unmark(up);
         }
         *made = 0;
     }
@@ -365,8 +369,12 @@ static int make_slot(struct moat_cgroup *cg, int i, const char *mnt, const char 
     if (rc < 0)
         return moat_fail(e, ENAMETOOLONG, "linux.cgroupsPath: %s/%s is too long", parent,
                          path ? path : id);
-    rc =
-        make_tree(dir, strlen(path && path[0] == '/' ? mnt : parent), cg->v2, cpuset, &cg->made[i]);
+    /* ENOENT: a parent another sandbox's end removed between our mkdir and its child's. */
+    size_t top = strlen(path && path[0] == '/' ? mnt : parent);
+    for (int tries = 0;
+         (rc = make_tree(dir, top, cg->v2, cpuset, &cg->made[i])) == -ENOENT && path && tries < 3;
+         tries++)
+        ;
     if (rc == 1)
         return 0; /* no cpuset to inherit: the sandbox goes without one, as it always did */
     if (rc < 0)
@@ -547,12 +555,15 @@ static void remove_dirs(struct moat_cgroup *cg)
             kill_procs(cg->dirs[i]);
             usleep(10000);
         }
-        /* The parents moat made for a cgroupsPath, while no other cgroup is below them. */
-        for (int k = 1; k < cg->made[i]; k++) {
+        /* The parents moat made for a cgroupsPath (this sandbox or another that has ended),
+         * while no other cgroup is below them; never one moat did not make. */
+        struct stat st;
+        for (int k = 1; cg->made[i] > 0 && stat(cg->dirs[i], &st) != 0; k++) {
             char up[600];
             cgroup_path_up(cg->dirs[i], k, up, sizeof(up));
-            if (rmdir(up) != 0 && errno != ENOENT)
+            if (!(k < cg->made[i] || cgroup_parent_marked(up)) || rmdir(up) != 0)
                 break;
+            cgroup_parent_unmark(up);
         }
         cg->dirs[i][0] = 0;
         cg->made[i] = 0;

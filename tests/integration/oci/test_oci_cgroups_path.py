@@ -2,8 +2,8 @@
 """linux.cgroupsPath places the sandbox's cgroup as runc does: a relative path below moat's default
 parent, an absolute one below each hierarchy's root; the sentry, the gofer and the monitor are in
 it with the spec's limits; update, pause/resume, ps and events --stats work on it; a cgroup that
-already holds processes is refused; a bad value names the field; delete removes exactly the
-directories moat made (never a parent that was there before)."""
+already holds processes is refused; a bad value names the field; delete removes the directories
+moat made (a shared parent with the last sandbox below it), never a parent that was there before."""
 import json
 import os
 import sys
@@ -111,8 +111,7 @@ def relative_path(m, tmp, bundle):
           str(dirs))
 
 
-def absolute_path_below_an_existing_parent(m, tmp, bundle):
-    # A parent that was there before (in every hierarchy moat uses): it must stay.
+def absolute_paths_and_their_parents(m, tmp, bundle):
     top = f"/moat-it-abs-{ME}"
     configure(bundle, f"{top}/probe")
     rc, _, err = launch(m, tmp, "create", "--bundle", bundle, "probe")
@@ -120,29 +119,47 @@ def absolute_path_below_an_existing_parent(m, tmp, bundle):
         return
     inner = m.inner("probe")
     dirs = cgroup_dirs(inner)
-    root = "/sys/fs/cgroup" if inner["cgroup"]["v2"] else None
-    check(all(d == (root or up(d, 2)) + f"{top}/probe" for d in dirs) and
-          all(up(d, 2) in ("/sys/fs/cgroup",) or os.path.dirname(up(d, 2)) == "/sys/fs/cgroup"
-              for d in dirs),
+    mounts = [up(d, 2) for d in dirs]
+    check(all(mnt == "/sys/fs/cgroup" or os.path.dirname(mnt) == "/sys/fs/cgroup"
+              for mnt in mounts),
           "an absolute cgroupsPath is below each hierarchy's root", str(dirs))
-    # Keep the parent made for probe: a second sandbox makes only its own leaf under it.
+    # A second sandbox below the parent moat made for the first: only its leaf is its own.
     parents = [up(d, 1) for d in dirs]
     configure(bundle, f"{top}//c3/")
     rc, _, err = launch(m, tmp, "run", "--detach", "--bundle", bundle, "c3")
-    check(rc == 0, "run below a parent that exists", err)
+    check(rc == 0, "run below a parent another sandbox made", err)
     inner3 = m.inner("c3") if rc == 0 else {}
     made = inner3.get("cgroup", {}).get("made", [])
     check(all(made[i] == 1 for i, d in enumerate(inner3.get("cgroup", {}).get("dirs", [])) if d),
           "only the leaf is recorded as made", str(inner3.get("cgroup")))
     rc, _, err = m.run("delete", "--force", "probe")
     check(rc == 0 and all(os.path.isdir(p) for p in parents),
-          "a parent with another sandbox below it stays", err)
+          "the parent stays while another sandbox is below it", err)
     rc, _, err = m.run("delete", "--force", "c3")
     check(rc == 0 and wait_for(lambda: container_gone(m, "c3", inner3)) and
-          all(os.path.isdir(p) for p in parents),
-          "delete removed c3's leaf and not the parent it did not make", err)
-    for p in parents:
-        os.rmdir(p)
+          not any(os.path.exists(p) for p in parents),
+          "the last sandbox below the parent moat made removes it", err + str(parents))
+
+    # A parent that was there before (made here, by hand, in every hierarchy): it stays.
+    before = [os.path.join(mnt, f"moat-it-pre-{ME}") for mnt in mounts]
+    for p in before:
+        os.mkdir(p)
+        if os.path.basename(os.path.dirname(p)) == "cpuset":
+            for f in ("cpuset.cpus", "cpuset.mems"):
+                with open(os.path.join(p, f), "w") as w:
+                    w.write(read_text(os.path.join(os.path.dirname(p), f)))
+    try:
+        configure(bundle, f"/moat-it-pre-{ME}/c4")
+        rc, _, err = launch(m, tmp, "run", "--detach", "--bundle", bundle, "c4")
+        check(rc == 0, "run below a parent that was there", err)
+        inner4 = m.inner("c4") if rc == 0 else {}
+        rc, _, err = m.run("delete", "--force", "c4")
+        check(rc == 0 and wait_for(lambda: container_gone(m, "c4", inner4)) and
+              all(os.path.isdir(p) for p in before),
+              "delete removed c4's cgroup and not the parent that was there", err)
+    finally:
+        for p in before:
+            os.rmdir(p)
 
 
 def bad_values(m, tmp, bundle):
@@ -180,7 +197,7 @@ def main():
         bundle = os.path.join(tmp, "bundle")
         make_bundle(bundle, m.moat, ["true"])
         relative_path(m, tmp, bundle)
-        absolute_path_below_an_existing_parent(m, tmp, bundle)
+        absolute_paths_and_their_parents(m, tmp, bundle)
         bad_values(m, tmp, bundle)
         systemd_form(m, tmp, bundle)
     oci_main(C, "moat-oci-cgpath-", body)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tools/moat/cgroup.h"
+#include "tools/moat/cgroup_parents.h"
 
 Test(cgroup, parses_sizes)
 {
@@ -221,7 +222,16 @@ Test(cgroup, path_makes_its_parents_and_removes_only_those)
     }
 }
 
-Test(cgroup, path_keeps_parents_it_did_not_make)
+/* Whether slot i's directory `levels` up exists, for every slot cg has. */
+static bool all_up_exist(const struct moat_cgroup *cg, int levels, bool want)
+{
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (cg->dirs[i][0] && up_exists(cg, i, levels) != want)
+            return false;
+    return true;
+}
+
+Test(cgroup, path_parent_made_by_moat_goes_with_the_last_sandbox_below_it)
 {
     char a[128], b[128];
     snprintf(a, sizeof(a), "/moat-unit-abs-%d/a", (int)getpid());
@@ -237,22 +247,34 @@ Test(cgroup, path_keeps_parents_it_did_not_make)
     char want[200];
     snprintf(want, sizeof(want), "/sys/fs/cgroup%s%s", cb.v2 ? "" : "/pids", b);
     cr_expect_str_eq(cb.dirs[cb.v2 ? 0 : CG_PIDS], want);
-    struct moat_cgroup copy = ca;
-    cgroup_remove(&ca); /* its top stays: b is below it */
-    for (int i = 0; i < CG_NCTRL; i++)
-        if (copy.dirs[i][0])
-            cr_expect(up_exists(&copy, i, 1) && !up_exists(&copy, i, 0), "%s", copy.dirs[i]);
-    copy = cb;
-    cgroup_remove(&cb); /* b's creator did not make the top: it stays */
-    for (int i = 0; i < CG_NCTRL; i++) {
-        if (!copy.dirs[i][0])
-            continue;
-        cr_expect(up_exists(&copy, i, 1) && !up_exists(&copy, i, 0), "%s", copy.dirs[i]);
-        char top[700];
-        snprintf(top, sizeof(top), "%s", copy.dirs[i]);
-        *strrchr(top, '/') = 0;
-        rmdir(top);
-    }
+    struct moat_cgroup copy_a = ca, copy_b = cb;
+    cgroup_remove(&ca); /* the parent stays: b is below it */
+    cr_expect(all_up_exist(&copy_a, 0, false) && all_up_exist(&copy_a, 1, true));
+    cgroup_remove(&cb); /* b's sandbox did not make the parent, but moat did: the last one out */
+    cr_expect(all_up_exist(&copy_b, 0, false) && all_up_exist(&copy_b, 1, false),
+              "%s's parent is left", copy_b.dirs[CG_PIDS]);
+    struct stat st;
+    cr_expect_neq(stat(CGROUP_PARENTS_DIR, &st), 0, "a mark is left in " CGROUP_PARENTS_DIR);
+}
+
+Test(cgroup, path_keeps_a_parent_moat_did_not_make_as_one)
+{
+    /* The parent is another sandbox's cgroup (its leaf): it was there before, so it stays. */
+    char x[128], y[160];
+    snprintf(x, sizeof(x), "moat-unit-x-%d", (int)getpid());
+    snprintf(y, sizeof(y), "%s/y", x);
+    struct cgroup_limits lim = {0};
+    struct moat_cgroup cx, cy;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, x, &cx, &e), 0, "%s", e.msg);
+    cr_assert_eq(cgroup_create(&lim, y, &cy, &e), 0, "%s", e.msg);
+    cr_assert(at_path(&cy, y, 1));
+    struct moat_cgroup copy_x = cx, copy_y = cy;
+    cgroup_remove(&cy);
+    cr_expect(all_up_exist(&copy_y, 0, false) && all_up_exist(&copy_x, 0, true),
+              "the parent that was there went: %s", copy_x.dirs[CG_PIDS]);
+    cgroup_remove(&cx);
+    cr_expect(all_up_exist(&copy_x, 0, false));
 }
 
 Test(cgroup, path_with_processes_is_refused_and_an_empty_one_reused)
