@@ -484,13 +484,20 @@ int cgroup_join_unfrozen(const struct moat_cgroup *cg)
 
 void cgroup_leave(const struct moat_cgroup *cg)
 {
-    /* Above every directory moat made, which are about to go. */
+    /* Above every directory that may go with the sandbox: those it made, and the parents
+     * another sandbox made (marked) that it may be the last one below. */
     for (int i = 0; !cg->v2 && i < CG_NCTRL; i++) {
         char parent[600];
-        if (i != CG_FREEZER && cg->dirs[i][0]) {
-            cgroup_path_up(cg->dirs[i], cg->made[i] ? cg->made[i] : 1, parent, sizeof(parent));
-            write_file(parent, "cgroup.procs", "0");
+        if (i == CG_FREEZER || !cg->dirs[i][0])
+            continue;
+        int levels = cg->made[i] ? cg->made[i] : 1;
+        for (;;) {
+            cgroup_path_up(cg->dirs[i], levels, parent, sizeof(parent));
+            if (!cgroup_parent_marked(parent))
+                break;
+            levels++;
         }
+        write_file(parent, "cgroup.procs", "0");
     }
 }
 
