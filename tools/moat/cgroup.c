@@ -367,7 +367,8 @@ static int make_slot(struct moat_cgroup *cg, int i, const char *mnt, const char 
     int rc = path ? cgroup_path_dir(mnt, parent, path, dir, sizeof(dir))
                   : (snprintf(dir, sizeof(dir), "%s/%s", parent, id) >= (int)sizeof(dir) ? -1 : 0);
     if (rc < 0)
-        return moat_fail(e, ENAMETOOLONG, "linux.cgroupsPath: %s/%s is too long", parent,
+        return moat_fail(e, ENAMETOOLONG, "%s%s%s%s is too long", path ? "linux.cgroupsPath: " : "",
+                         path && path[0] == '/' ? mnt : parent, path && path[0] == '/' ? "" : "/",
                          path ? path : id);
     /* ENOENT: a parent another sandbox's end removed between our mkdir and its child's. */
     size_t top = strlen(path && path[0] == '/' ? mnt : parent);
