@@ -1,5 +1,6 @@
 /* A cgroup per sandbox: cgroup v2 at /sys/fs/cgroup/moat/<id> when the unified hierarchy has the
- * controllers, else one v1 directory per controller under the CLI's own cgroup. Limits, joining
+ * controllers, else one v1 directory per controller under the CLI's own cgroup (or at the OCI
+ * linux.cgroupsPath, tools/moat/cgroup_path.h). Limits, joining
  * from a forked child, the freezer, statistics, reporting what was hit, and removal
  * (docs/security.md, docs/oci.md). */
 #include "tools/moat/cgroup.h"
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "platform/host_confine.h"
+#include "tools/moat/cgroup_parents.h"
+#include "tools/moat/cgroup_path.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -117,6 +120,7 @@ static void reap_stale(const char *parent, enum cgroup_ctrl slot, bool v2)
         if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         struct moat_cgroup stale = {.ndirs = 1, .v2 = v2};
+        stale.made[slot] = 1;
         snprintf(stale.dirs[slot], sizeof(stale.dirs[0]), "%s/%s", parent, de->d_name);
         remove_dirs(&stale);
     }
@@ -266,83 +270,189 @@ int cgroup_apply(const struct moat_cgroup *cg, const struct cgroup_limits *lim, 
     return cg->v2 ? apply_v2(cg->dirs[0], lim, false, e) : apply_v1(cg, lim, e);
 }
 
-static int make_dir(char *slot, const char *path)
+/* Copies a v1 cpuset file from the parent: a new v1 cpuset has no CPUs and no memory nodes, and
+ * no task could join it until it gets its parent's. */
+static int cpuset_inherit(const char *dir)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    snprintf(slot, sizeof(((struct moat_cgroup *)0)->dirs[0]), "%s", path);
+    char parent[600], buf[256];
+    cgroup_path_up(dir, 1, parent, sizeof(parent));
+    for (int k = 0; k < 2; k++) {
+        const char *f = k == 0 ? "cpuset.cpus" : "cpuset.mems";
+        if (read_file(parent, f, buf, sizeof(buf)) <= 0 || write_file(dir, f, buf) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Makes dir and whichever directories above it are missing, below `top` (the length of an
+ * ancestor that exists: the hierarchy's root). *made: how many of dir's last components were
+ * made here. On v2 each parent hands its controllers down (cgroup.subtree_control) before its
+ * child is made; on a v1 cpuset each new level takes its parent's CPUs and memory nodes.
+ * 0; 1 when a cpuset level could not take them; or -errno; nothing made is left on failure. */
+static int make_tree(const char *dir, size_t top, bool v2, bool cpuset, unsigned char *made)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s", dir);
+    *made = 0;
+    int rc = 0;
+    size_t n = strlen(path);
+    for (size_t i = top + 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0)
+            continue;
+        path[i] = 0; /* path is now the next level */
+        if (v2) {
+            char parent[600];
+            cgroup_path_up(path, 1, parent, sizeof(parent));
+            write_file(parent, "cgroup.subtree_control", "+memory +pids +cpu +cpuset");
+        }
+        struct stat st;
+        if (mkdir(path, 0755) == 0) {
+            ++*made;
+            if (i < n)
+                cgroup_parent_mark(path); /* for the last sandbox below it to remove */
+            if (cpuset && cpuset_inherit(path) < 0) {
+                rc = 1;
+                break;
+            }
+        } else if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            *made = 0; /* made are the last levels only: an existing one below is not ours */
+        } else {
+            rc = errno == EEXIST ? -ENOTDIR : -errno;
+            *strrchr(path, '/') = 0; /* path is the last level made, if any */
+            break;
+        }
+        if (i < n)
+            path[i] = '/';
+    }
+    if (rc != 0) {
+        /* path ends with the last level made: remove it and the ones made above it. */
+        for (int k = 0; k < *made; k++) {
+            char up[600];
+            cgroup_path_up(path, k, up, sizeof(up));
+            if (rmdir(up) == 0)
+                cgroup_parent_unmark(up);
+        }
+        *made = 0;
+    }
+    return rc;
+}
+
+/* A cgroup at a cgroupsPath that was there already: joining it is fine while it is empty (runc
+ * reuses it); -EBUSY with e set when it holds processes or is frozen. */
+static int check_reused(const char *dir, bool v2, struct moat_err *e)
+{
+    char buf[4096];
+    int n = 0;
+    if (read_file(dir, "cgroup.procs", buf, sizeof(buf)) > 0)
+        for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+            n++;
+    if (n > 0) {
+        moat_fail(e, EBUSY, "linux.cgroupsPath: the cgroup %s is not empty: %d process(es) found",
+                  dir, n);
+        return -EBUSY;
+    }
+    if (read_file(dir, v2 ? "cgroup.freeze" : "freezer.state", buf, sizeof(buf)) > 0 &&
+        (v2 ? buf[0] == '1' : strncmp(buf, "THAWED", 6) != 0)) {
+        moat_fail(e, EBUSY, "linux.cgroupsPath: the cgroup %s is frozen", dir);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+/* Makes one hierarchy's directory of the sandbox (slot i) at `path` (NULL: <parent>/<id>). */
+static int make_slot(struct moat_cgroup *cg, int i, const char *mnt, const char *parent,
+                     const char *id, const char *path, bool cpuset, struct moat_err *e)
+{
+    char dir[600];
+    int rc = path ? cgroup_path_dir(mnt, parent, path, dir, sizeof(dir))
+                  : (snprintf(dir, sizeof(dir), "%s/%s", parent, id) >= (int)sizeof(dir) ? -1 : 0);
+    if (rc < 0)
+        return moat_fail(e, ENAMETOOLONG, "%s%s%s%s is too long", path ? "linux.cgroupsPath: " : "",
+                         path && path[0] == '/' ? mnt : parent, path && path[0] == '/' ? "" : "/",
+                         path ? path : id);
+    /* ENOENT: a parent another sandbox's end removed between our mkdir and its child's. */
+    size_t top = strlen(path && path[0] == '/' ? mnt : parent);
+    for (int tries = 0;
+         (rc = make_tree(dir, top, cg->v2, cpuset, &cg->made[i])) == -ENOENT && path && tries < 3;
+         tries++)
+        ;
+    if (rc == 1)
+        return 0; /* no cpuset to inherit: the sandbox goes without one, as it always did */
+    if (rc < 0)
+        return moat_fail(e, -rc, "%scannot make %s", path ? "linux.cgroupsPath: " : "", dir);
+    if (!path)
+        cg->made[i] = 1; /* moat-<pid> is ours even if a dead namesake left it */
+    snprintf(cg->dirs[i], sizeof(cg->dirs[i]), "%s", dir);
+    cg->ndirs++;
+    if (cg->made[i] == 0 && check_reused(dir, cg->v2, e) < 0) {
+        cg->dirs[i][0] = 0; /* someone else's: never killed nor removed */
+        cg->ndirs--;
+        return -EBUSY;
+    }
     return 0;
 }
 
 static int create_v2(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id,
-                     struct moat_err *e)
+                     const char *path, struct moat_err *e)
 {
-    char buf[256], path[600];
+    char buf[256];
     if (read_file(CGROUP_ROOT, "cgroup.controllers", buf, sizeof(buf)) < 0)
         return -ENOENT;
     if (!strstr(buf, "memory") || !strstr(buf, "pids"))
         return -ENOENT;
     cg->v2 = true;
-    /* /sys/fs/cgroup/moat is shared by all sandboxes and stays; only moat/<id> is ours. */
-    const char *ctrls = "+memory +pids +cpu +cpuset";
-    write_file(CGROUP_ROOT, "cgroup.subtree_control", ctrls);
-    if (mkdir(CGROUP_ROOT "/moat", 0755) != 0 && errno != EEXIST)
-        return moat_fail(e, errno, "cannot make " CGROUP_ROOT "/moat");
-    write_file(CGROUP_ROOT "/moat", "cgroup.subtree_control", ctrls);
-    reap_stale(CGROUP_ROOT "/moat", 0, true);
-    snprintf(path, sizeof(path), CGROUP_ROOT "/moat/%s", id);
-    int rc = make_dir(cg->dirs[0], path);
+    if (!path || path[0] != '/') {
+        /* /sys/fs/cgroup/moat is shared by all sandboxes and stays; only what is below is ours. */
+        const char *ctrls = "+memory +pids +cpu +cpuset";
+        write_file(CGROUP_ROOT, "cgroup.subtree_control", ctrls);
+        if (mkdir(CGROUP_ROOT "/moat", 0755) != 0 && errno != EEXIST)
+            return moat_fail(e, errno, "cannot make " CGROUP_ROOT "/moat");
+        write_file(CGROUP_ROOT "/moat", "cgroup.subtree_control", ctrls);
+        reap_stale(CGROUP_ROOT "/moat", 0, true);
+    }
+    int rc = make_slot(cg, 0, CGROUP_ROOT, CGROUP_ROOT "/moat", id, path, false, e);
     if (rc < 0)
-        return moat_fail(e, -rc, "cannot make %s", path);
-    cg->ndirs = 1;
-    return apply_v2(path, lim, true, e);
+        return rc;
+    return apply_v2(cg->dirs[0], lim, true, e);
 }
 
-/* v1: one directory per controller, each under the CLI's own cgroup of that hierarchy. */
+/* v1: one directory per controller, each under the CLI's own cgroup of that hierarchy (or at
+ * cgroupsPath: an absolute one below the hierarchy's root). */
 static int create_v1(const struct cgroup_limits *lim, struct moat_cgroup *cg, const char *id,
-                     struct moat_err *e)
+                     const char *path, struct moat_err *e)
 {
-    char own[256], path[600], buf[256];
+    char own[256], parent[600], mnt[64];
     for (int i = 0; i < CG_NCTRL; i++) {
         if (own_v1_path(v1_names[i], own, sizeof(own)) < 0)
             continue;
-        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s", v1_names[i], own);
-        reap_stale(path, (enum cgroup_ctrl)i, false);
-        char parent[600];
-        snprintf(parent, sizeof(parent), "%s", path);
-        snprintf(path, sizeof(path), CGROUP_ROOT "/%s%s/%s", v1_names[i], own, id);
-        int rc = make_dir(cg->dirs[i], path);
+        snprintf(mnt, sizeof(mnt), CGROUP_ROOT "/%s", v1_names[i]);
+        snprintf(parent, sizeof(parent), "%s%s", mnt, own);
+        reap_stale(parent, (enum cgroup_ctrl)i, false);
+        int rc = make_slot(cg, i, mnt, parent, id, path, i == CG_CPUSET, e);
         if (rc < 0)
-            return moat_fail(e, -rc, "cannot make %s", path);
-        cg->ndirs++;
-        /* A new v1 cpuset has no CPUs and no memory nodes: no task could join it until it
-         * gets its parent's. */
-        for (int k = 0; i == CG_CPUSET && k < 2; k++) {
-            const char *f = k == 0 ? "cpuset.cpus" : "cpuset.mems";
-            if (read_file(parent, f, buf, sizeof(buf)) <= 0 || write_file(path, f, buf) < 0) {
-                rmdir(path);
-                cg->dirs[i][0] = 0;
-                cg->ndirs--;
-                break;
-            }
-        }
+            return rc;
     }
     if (cg->ndirs == 0)
         return -ENOENT;
     return apply_v1(cg, lim, e);
 }
 
-int cgroup_create(const struct cgroup_limits *lim, struct moat_cgroup *cg, struct moat_err *e)
+int cgroup_create(const struct cgroup_limits *lim, const char *path, struct moat_cgroup *cg,
+                  struct moat_err *e)
 {
     memset(cg, 0, sizeof(*cg));
     char id[64];
     snprintf(id, sizeof(id), "moat-%d", (int)getpid());
-    int rc = create_v2(lim, cg, id, e);
+    if (path && !path[0])
+        path = NULL;
+    int rc = create_v2(lim, cg, id, path, e);
     if (rc == -ENOENT && !cg->v2)
-        rc = create_v1(lim, cg, id, e);
+        rc = create_v1(lim, cg, id, path, e);
     if (rc == 0)
         return 0;
     cgroup_remove(cg);
+    if (rc == -EBUSY)
+        return -1; /* someone else's cgroup: never joined, with or without limits */
     bool asked = lim->memory_bytes || lim->pids || lim->cpus > 0 || lim->cpu_quota ||
                  lim->cpu_shares || lim->memory_low || lim->memory_swap || lim->cpuset_cpus[0] ||
                  lim->cpuset_mems[0];
@@ -375,14 +485,20 @@ int cgroup_join_unfrozen(const struct moat_cgroup *cg)
 
 void cgroup_leave(const struct moat_cgroup *cg)
 {
+    /* Above every directory that may go with the sandbox: those it made, and the parents
+     * another sandbox made (marked) that it may be the last one below. */
     for (int i = 0; !cg->v2 && i < CG_NCTRL; i++) {
         char parent[600];
-        snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
-        char *slash = strrchr(parent, '/');
-        if (i != CG_FREEZER && cg->dirs[i][0] && slash) {
-            *slash = 0;
-            write_file(parent, "cgroup.procs", "0");
+        if (i == CG_FREEZER || !cg->dirs[i][0])
+            continue;
+        int levels = cg->made[i] ? cg->made[i] : 1;
+        for (;;) {
+            cgroup_path_up(cg->dirs[i], levels, parent, sizeof(parent));
+            if (!cgroup_parent_marked(parent))
+                break;
+            levels++;
         }
+        write_file(parent, "cgroup.procs", "0");
     }
 }
 
@@ -436,13 +552,29 @@ static void remove_dirs(struct moat_cgroup *cg)
         if (!cg->dirs[i][0])
             continue;
         for (int tries = 0; tries < 100; tries++) {
+            /* A cgroupsPath that was there before stays, emptied. */
+            if (cg->made[i] == 0) {
+                kill_procs(cg->dirs[i]);
+                break;
+            }
             if (rmdir(cg->dirs[i]) == 0 || errno == ENOENT)
                 break;
             /* Something outlived the sentry: nothing of a sandbox may stay behind. */
             kill_procs(cg->dirs[i]);
             usleep(10000);
         }
+        /* The parents moat made for a cgroupsPath (this sandbox or another that has ended),
+         * while no other cgroup is below them; never one moat did not make. */
+        struct stat st;
+        for (int k = 1; cg->made[i] > 0 && stat(cg->dirs[i], &st) != 0; k++) {
+            char up[600];
+            cgroup_path_up(cg->dirs[i], k, up, sizeof(up));
+            if (!(k < cg->made[i] || cgroup_parent_marked(up)) || rmdir(up) != 0)
+                break;
+            cgroup_parent_unmark(up);
+        }
         cg->dirs[i][0] = 0;
+        cg->made[i] = 0;
     }
     cg->ndirs = 0;
 }

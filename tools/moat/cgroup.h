@@ -44,11 +44,18 @@ struct moat_cgroup {
     char dirs[CG_NCTRL][600]; /* v1: indexed by enum cgroup_ctrl ("" if that hierarchy is
                                * missing); v2: dirs[0] only */
     bool v2;
+    /* How many of each directory's last path components moat made, and removes with it: 1 for
+     * moat-<pid>; for a cgroupsPath also the parents it made; 0 when the cgroup was there. */
+    unsigned char made[CG_NCTRL];
 };
 
-/* Makes the sandbox's cgroup with these limits. If the host does not let moat make one, that is
- * fine without limits (cg->ndirs = 0) and an error when limits were asked for. */
-int cgroup_create(const struct cgroup_limits *lim, struct moat_cgroup *cg, struct moat_err *e);
+/* Makes the sandbox's cgroup with these limits: moat-<pid> below moat's default parent, or at
+ * `path` (linux.cgroupsPath normalized by cgroup_path_parse; NULL: the default), whose missing
+ * parents are made too. If the host does not let moat make one, that is fine without limits
+ * (cg->ndirs = 0) and an error when limits were asked for; a cgroup at `path` that already holds
+ * processes is always an error (runc's rule). */
+int cgroup_create(const struct cgroup_limits *lim, const char *path, struct moat_cgroup *cg,
+                  struct moat_err *e);
 /* Applies the limits that are set (`moat update`): 0, or -1 with e naming the file. */
 int cgroup_apply(const struct moat_cgroup *cg, const struct cgroup_limits *lim, struct moat_err *e);
 /* Moves the calling process into cg (in a forked child, before it execs): async-signal-safe. */

@@ -50,7 +50,7 @@ int cmd_features(struct global_opts *g, int argc, char **argv, struct moat_err *
            "        \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", "
            "\"user\", \"uts\"],\n"
            "        \"capabilities\": [],\n"
-           "        \"cgroup\": {\"v1\": false, \"v2\": false, \"systemd\": false, "
+           "        \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, "
            "\"systemdUser\": false},\n"
            "        \"seccomp\": {\"enabled\": false},\n"
            "        \"apparmor\": {\"enabled\": false},\n"

@@ -694,6 +694,14 @@ static int parse_linux(struct ctx *c, json_object *l, struct oci_config *cfg, bo
     if (field(c, l, "linux", "resources", json_type_object, false, &v) < 0 ||
         (v && parse_resources(c, v, "linux.resources", &cfg->limits) < 0))
         return -1;
+    if (field(c, l, "linux", "cgroupsPath", json_type_string, false, &v) < 0)
+        return -1;
+    if (v && json_object_get_string(v)[0]) {
+        struct moat_err why;
+        if (cgroup_path_parse(json_object_get_string(v), c->g && c->g->systemd_cgroup,
+                              cfg->cgroups_path, sizeof(cfg->cgroups_path), &why) < 0)
+            return bad(c, "linux.cgroupsPath", "%s", why.msg);
+    }
     if (json_object_object_get_ex(l, "sysctl", &v) && json_object_object_length(v) > 0)
         warn(c, "linux.sysctl", "not supported; ignored");
     if (json_object_object_get_ex(l, "seccomp", &v))
@@ -893,6 +901,7 @@ void oci_config_to_sandbox(const struct oci_config *c, struct sandbox_spec *s)
     s->net = c->net;
     s->netns_path = c->netns_path;
     s->limits = c->limits;
+    s->cgroups_path = c->cgroups_path[0] ? c->cgroups_path : NULL;
 }
 
 const char *oci_default_spec(void)

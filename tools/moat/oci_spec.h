@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tools/moat/cgroup_path.h"
 #include "tools/moat/cli.h"
 #include "tools/moat/sandbox.h"
 
@@ -50,6 +51,7 @@ struct oci_config {
     char *annotations;           /* JSON text or NULL */
     char *hooks;                 /* the hooks object as JSON text, or NULL (tools/moat/hooks.h) */
     struct cgroup_limits limits; /* linux.resources, for the sandbox's cgroup */
+    char cgroups_path[CGROUP_PATH_MAX]; /* linux.cgroupsPath normalized, "" if unset */
 };
 
 /* Loads BUNDLE/config.json. Warnings go to the log. */

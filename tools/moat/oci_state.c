@@ -160,6 +160,10 @@ int oci_state_write(int dirfd, const struct oci_state *st, struct moat_err *e)
     for (int i = 0; i < CG_NCTRL; i++)
         json_object_array_add(dirs, json_object_new_string(st->cg.dirs[i]));
     json_object_object_add(cg, "dirs", dirs);
+    json_object *made = json_object_new_array();
+    for (int i = 0; i < CG_NCTRL; i++)
+        json_object_array_add(made, json_object_new_int(st->cg.made[i]));
+    json_object_object_add(cg, "made", made);
     json_object_object_add(o, "cgroup", cg);
     int rc = write_file_atomic(dirfd, STATE_FILE,
                                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -218,7 +222,14 @@ int oci_state_read(int dirfd, struct oci_state *st, struct moat_err *e)
             const char *d = json_object_get_string(json_object_array_get_idx(dirs, i));
             snprintf(st->cg.dirs[i], sizeof(st->cg.dirs[i]), "%s", d ? d : "");
             st->cg.ndirs += st->cg.dirs[i][0] != 0;
+            /* A state from before cgroupsPath has only moat-<pid> directories: one level. */
+            st->cg.made[i] = st->cg.dirs[i][0] != 0;
         }
+        json_object *made;
+        for (int i = 0; json_object_object_get_ex(cg, "made", &made) && i < CG_NCTRL &&
+                        i < (int)json_object_array_length(made);
+             i++)
+            st->cg.made[i] = (unsigned char)json_object_get_int(json_object_array_get_idx(made, i));
     }
     json_object_put(o);
     return 0;

@@ -222,7 +222,7 @@ static int start_processes(const struct sandbox_spec *s, struct sandbox *sb, str
 
 int sandbox_start(const struct sandbox_spec *s, struct sandbox *sb, struct moat_err *e)
 {
-    if (cgroup_create(&s->limits, &sb->cg, e) < 0)
+    if (cgroup_create(&s->limits, s->cgroups_path, &sb->cg, e) < 0)
         return -1;
     joining = &sb->cg;
     int rc = start_processes(s, sb, e);

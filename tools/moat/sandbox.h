@@ -59,6 +59,7 @@ struct sandbox_spec {
     enum sandbox_net net;
     const char *netns_path;
     struct cgroup_limits limits; /* the sandbox's cgroup (tools/moat/cgroup.h) */
+    const char *cgroups_path;    /* where that cgroup is (OCI linux.cgroupsPath); NULL: moat's */
     /* Bytes the in-sentry files (overlay upper layer, tmpfs mounts) may hold; 0: half of
      * limits.memory_bytes when set (so the workload gets ENOSPC before the sentry is OOM-killed),
      * else the sentry's default, half of the host's RAM. */

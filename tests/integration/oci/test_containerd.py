@@ -129,6 +129,13 @@ def scenarios(d, tmp):
     check(mem is not None and read_text(mem).strip() == str(64 << 20),
           "ctr run --memory-limit is the sandbox cgroup's memory limit",
           f"{state}: {mem} {read_text(mem) if mem else ''}")
+    # ctr gives the task cgroupsPath "/<namespace>/<id>": the sandbox's cgroup is there, below
+    # each hierarchy's root, as runc would put it.
+    dirs = cgroup_dirs(inner)
+    suffix = f"/{d.ns}/limited"
+    check(dirs and all(x.endswith(suffix) and "/sys/fs/cgroup" in
+                       (x[:-len(suffix)], os.path.dirname(x[:-len(suffix)])) for x in dirs),
+          "the task's cgroup is at the cgroupsPath containerd gave", str(dirs))
     rc, out, err = d.ctr("task", "pause", "limited")
     check(rc == 0 and wait_status(d, "limited", "PAUSED"), "ctr task pause: the task is PAUSED",
           out + err + d.ctr("task", "ls")[1])
@@ -151,6 +158,9 @@ def scenarios(d, tmp):
     d.ctr("container", "delete", "limited")
     check(not any(os.path.exists(x) for x in cgroup_dirs(inner)),
           "the sandbox's cgroup is gone with the task", str(cgroup_dirs(inner)))
+    check(not any(os.path.exists(os.path.dirname(x)) for x in cgroup_dirs(inner)),
+          "and so is the namespace's parent cgroup moat made for it",
+          str([os.path.dirname(x) for x in cgroup_dirs(inner)]))
 
     # delete --force on a running task.
     rc, out, err = d.ctr(*d.run_args("force", *LOOP, extra=["-d"]))

@@ -273,6 +273,9 @@ def errors(m, tmp, bundle):
 
     rc, out, err = m.run("features")
     check(rc == 0 and "ociVersionMax" in json.loads(out), "features prints JSON", out + err)
+    cg = json.loads(out).get("linux", {}).get("cgroup", {}) if rc == 0 else {}
+    check(cg.get("v1") is True and cg.get("v2") is True and cg.get("systemd") is False,
+          "features: cgroup v1 and v2 (cgroupfs; no systemd driver)", out)
     rc, out, err = m.run("--version")
     check(rc == 0 and "spec: 1.0" in out, "--version names the spec", out)
     # Global options after the subcommand, as runc accepts them.

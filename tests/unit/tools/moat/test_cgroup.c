@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tools/moat/cgroup.h"
+#include "tools/moat/cgroup_parents.h"
 
 Test(cgroup, parses_sizes)
 {
@@ -64,7 +65,7 @@ Test(cgroup, made_with_limits_and_removed)
     struct cgroup_limits lim = {.memory_bytes = 64ULL << 20, .pids = 50};
     struct moat_cgroup cg;
     struct moat_err e = {0};
-    cr_assert_eq(cgroup_create(&lim, &cg, &e), 0, "%s", e.msg);
+    cr_assert_eq(cgroup_create(&lim, NULL, &cg, &e), 0, "%s", e.msg);
     cr_assert_gt(cg.ndirs, 0);
     cr_expect(dir_has_value(&cg, "pids.max", "50"));
     cr_expect(dir_has_value(&cg, cg.v2 ? "memory.max" : "memory.limit_in_bytes", "67108864"));
@@ -128,7 +129,7 @@ Test(cgroup, updates_freezes_counts_and_kills)
     struct cgroup_limits lim = {.pids = 50};
     struct moat_cgroup cg;
     struct moat_err e = {0};
-    cr_assert_eq(cgroup_create(&lim, &cg, &e), 0, "%s", e.msg);
+    cr_assert_eq(cgroup_create(&lim, NULL, &cg, &e), 0, "%s", e.msg);
     cr_assert_gt(cg.ndirs, 0);
     pid_t pid = sleeper(&cg);
     cr_expect(in_cgroup(pid, &cg));
@@ -169,4 +170,144 @@ Test(cgroup, updates_freezes_counts_and_kills)
     cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     cr_expect(!cgroup_frozen(&cg));
     expect_removed(&cg);
+}
+
+/* Whether every directory of cg ends with suffix, and made says `made` levels for each. */
+static bool at_path(const struct moat_cgroup *cg, const char *suffix, int made)
+{
+    bool any = false;
+    for (int i = 0; i < CG_NCTRL; i++) {
+        if (!cg->dirs[i][0])
+            continue;
+        size_t n = strlen(cg->dirs[i]), k = strlen(suffix);
+        if (n < k || strcmp(cg->dirs[i] + n - k, suffix) != 0 || cg->made[i] != made)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+/* dir of slot i with its last `levels` components removed exists. */
+static bool up_exists(const struct moat_cgroup *cg, int i, int levels)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s", cg->dirs[i]);
+    for (int k = 0; k < levels; k++)
+        *strrchr(path, '/') = 0;
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+Test(cgroup, path_makes_its_parents_and_removes_only_those)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "moat-unit-%d/a/b", (int)getpid());
+    struct cgroup_limits lim = {.pids = 50};
+    struct moat_cgroup cg;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, path, &cg, &e), 0, "%s", e.msg);
+    cr_assert(at_path(&cg, "/a/b", 3), "%s made %d", cg.dirs[CG_PIDS], cg.made[CG_PIDS]);
+    cr_expect(dir_has_value(&cg, "pids.max", "50"));
+    pid_t pid = sleeper(&cg);
+    cr_expect(in_cgroup(pid, &cg));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    struct moat_cgroup copy = cg;
+    expect_removed(&cg);
+    for (int i = 0; i < CG_NCTRL; i++) {
+        if (!copy.dirs[i][0])
+            continue;
+        cr_expect(!up_exists(&copy, i, 2), "%s's top is left", copy.dirs[i]);
+        cr_expect(up_exists(&copy, i, 3), "the parent that was there went: %s", copy.dirs[i]);
+    }
+}
+
+/* Whether slot i's directory `levels` up exists, for every slot cg has. */
+static bool all_up_exist(const struct moat_cgroup *cg, int levels, bool want)
+{
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (cg->dirs[i][0] && up_exists(cg, i, levels) != want)
+            return false;
+    return true;
+}
+
+Test(cgroup, path_parent_made_by_moat_goes_with_the_last_sandbox_below_it)
+{
+    char a[128], b[128];
+    snprintf(a, sizeof(a), "/moat-unit-abs-%d/a", (int)getpid());
+    snprintf(b, sizeof(b), "/moat-unit-abs-%d/b", (int)getpid());
+    struct cgroup_limits lim = {0};
+    struct moat_cgroup ca, cb;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, a, &ca, &e), 0, "%s", e.msg);
+    cr_assert(at_path(&ca, a, 2), "%s made %d", ca.dirs[CG_PIDS], ca.made[CG_PIDS]);
+    cr_assert_eq(cgroup_create(&lim, b, &cb, &e), 0, "%s", e.msg);
+    cr_assert(at_path(&cb, b, 1), "%s made %d", cb.dirs[CG_PIDS], cb.made[CG_PIDS]);
+    /* An absolute path is below the hierarchy's root: /sys/fs/cgroup[/<controller>]<path>. */
+    char want[200];
+    snprintf(want, sizeof(want), "/sys/fs/cgroup%s%s", cb.v2 ? "" : "/pids", b);
+    cr_expect_str_eq(cb.dirs[cb.v2 ? 0 : CG_PIDS], want);
+    struct moat_cgroup copy_a = ca, copy_b = cb;
+    cgroup_remove(&ca); /* the parent stays: b is below it */
+    cr_expect(all_up_exist(&copy_a, 0, false) && all_up_exist(&copy_a, 1, true));
+    cgroup_remove(&cb); /* b's sandbox did not make the parent, but moat did: the last one out */
+    cr_expect(all_up_exist(&copy_b, 0, false) && all_up_exist(&copy_b, 1, false),
+              "%s's parent is left", copy_b.dirs[CG_PIDS]);
+    struct stat st;
+    cr_expect_neq(stat(CGROUP_PARENTS_DIR, &st), 0, "a mark is left in " CGROUP_PARENTS_DIR);
+}
+
+Test(cgroup, path_keeps_a_parent_moat_did_not_make_as_one)
+{
+    /* The parent is another sandbox's cgroup (its leaf): it was there before, so it stays. */
+    char x[128], y[160];
+    snprintf(x, sizeof(x), "moat-unit-x-%d", (int)getpid());
+    snprintf(y, sizeof(y), "%s/y", x);
+    struct cgroup_limits lim = {0};
+    struct moat_cgroup cx, cy;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, x, &cx, &e), 0, "%s", e.msg);
+    cr_assert_eq(cgroup_create(&lim, y, &cy, &e), 0, "%s", e.msg);
+    cr_assert(at_path(&cy, y, 1));
+    struct moat_cgroup copy_x = cx, copy_y = cy;
+    cgroup_remove(&cy);
+    cr_expect(all_up_exist(&copy_y, 0, false) && all_up_exist(&copy_x, 0, true),
+              "the parent that was there went: %s", copy_x.dirs[CG_PIDS]);
+    cgroup_remove(&cx);
+    cr_expect(all_up_exist(&copy_x, 0, false));
+}
+
+Test(cgroup, path_with_processes_is_refused_and_an_empty_one_reused)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "moat-unit-busy-%d", (int)getpid());
+    struct cgroup_limits lim = {0};
+    struct moat_cgroup first, second;
+    struct moat_err e = {0};
+    cr_assert_eq(cgroup_create(&lim, path, &first, &e), 0, "%s", e.msg);
+    pid_t pid = sleeper(&first);
+    cr_expect_eq(cgroup_create(&lim, path, &second, &e), -1);
+    cr_expect(strstr(e.msg, "linux.cgroupsPath: the cgroup ") &&
+                  strstr(e.msg, " is not empty: 1 process(es) found"),
+              "%s", e.msg);
+    /* The refusal touched nothing of the other sandbox. */
+    cr_expect(in_cgroup(pid, &first));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+
+    /* Empty, it is used as it is, and left in place (moat did not make it). */
+    struct cgroup_limits pids = {.pids = 33};
+    cr_assert_eq(cgroup_create(&pids, path, &second, &e), 0, "%s", e.msg);
+    cr_expect(at_path(&second, path, 0));
+    cr_expect(dir_has_value(&second, "pids.max", "33"));
+    pid = sleeper(&second);
+    struct moat_cgroup copy = second;
+    cgroup_remove(&second); /* kills what is in it */
+    int status;
+    cr_expect_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    for (int i = 0; i < CG_NCTRL; i++)
+        if (copy.dirs[i][0])
+            cr_expect(up_exists(&copy, i, 0), "%s was removed", copy.dirs[i]);
+    expect_removed(&first);
 }

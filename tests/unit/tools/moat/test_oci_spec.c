@@ -278,6 +278,45 @@ Test(oci_spec, resources_become_sandbox_limits)
 }
 
 /* load() with g.log pointing at a file for the while: what it logged (warnings). */
+Test(oci_spec, cgroups_path_is_checked_and_reaches_the_sandbox)
+{
+    struct oci_config c;
+    struct moat_err e = {0};
+    cr_assert_eq(load(PROC(""), "\"linux\":{\"cgroupsPath\":\"//default/web//\"}", &c, &e), 0, "%s",
+                 e.msg);
+    cr_expect_str_eq(c.cgroups_path, "/default/web");
+    struct sandbox_spec s = {0};
+    oci_config_to_sandbox(&c, &s);
+    cr_expect_str_eq(s.cgroups_path, "/default/web");
+    oci_config_free(&c);
+    /* Absent or empty: moat's own cgroup. */
+    cr_assert_eq(load(PROC(""), "\"linux\":{\"cgroupsPath\":\"\"}", &c, &e), 0, "%s", e.msg);
+    oci_config_to_sandbox(&c, &s);
+    cr_expect_null(s.cgroups_path);
+    oci_config_free(&c);
+
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"cgroupsPath\":\"a/../../b\"}", &c, &e), 0);
+    cr_expect(strstr(e.msg, "config.json: field \"linux.cgroupsPath\" must not contain") != NULL,
+              "%s", e.msg);
+    oci_config_free(&c);
+    cr_assert_lt(load(PROC(""), "\"linux\":{\"cgroupsPath\":7}", &c, &e), 0);
+    cr_expect(strstr(e.msg, "\"linux.cgroupsPath\" must be a string") != NULL, "%s", e.msg);
+    oci_config_free(&c);
+
+    /* --systemd-cgroup: runc's "slice:prefix:name", mapped onto the unit's cgroupfs path. */
+    g.systemd_cgroup = true;
+    int rc = load(PROC(""), "\"linux\":{\"cgroupsPath\":\"system.slice:moat:c1\"}", &c, &e);
+    cr_expect_eq(rc, 0, "%s", e.msg);
+    cr_expect_str_eq(c.cgroups_path, "/system.slice/moat-c1.scope");
+    oci_config_free(&c);
+    rc = load(PROC(""), "\"linux\":{\"cgroupsPath\":\"/default/c1\"}", &c, &e);
+    g.systemd_cgroup = false;
+    cr_expect_lt(rc, 0);
+    cr_expect(strstr(e.msg, "\"linux.cgroupsPath\" must be \"slice:prefix:name\"") != NULL, "%s",
+              e.msg);
+    oci_config_free(&c);
+}
+
 static char *load_logged(const char *extra, struct oci_config *c, struct moat_err *e, int *rc)
 {
     static char buf[8192];
