@@ -5,6 +5,7 @@ runc-process*: the shims' TMPDIR) and ctr's fifos go to the temp dir too; only t
 sockets must live in /run/containerd/s: `Containerd.remove_outside()` removes exactly ours
 (their names are a hash of our address, namespace and container id), so runs in parallel (other
 worktrees) never touch each other's files."""
+import glob
 import hashlib
 import io
 import json
@@ -146,6 +147,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         this run created if they are empty now (another run may be using them)."""
         for path in self.outside_files():
             os.unlink(path)
+        # runc puts a task's cgroup below /<namespace> in every hierarchy and leaves that parent
+        # behind, runsc sometimes the task's own too (moat removes the parents it made): remove
+        # ours, deepest first, where empty.
+        for top in glob.glob(f"/sys/fs/cgroup/*/{self.ns}"):
+            for d in sorted((w[0] for w in os.walk(top)), key=len, reverse=True):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
         for d in sorted(self.run_dirs, key=len, reverse=True):
             try:
                 os.rmdir(d)
