@@ -136,6 +136,7 @@ struct task {
     struct creds creds;
     arch_regs regs;
     char comm[16];
+    unsigned int personality; /* personality(2): kept across fork and exec */
     enum task_state state;
 
     /* Signals (under tasks_lock). */

@@ -59,7 +59,8 @@ static void *forward_loop(void *arg)
 
 void tty_signals_block(void)
 {
-    static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    static const int sigs[] = {SIGINT,  SIGQUIT, SIGTSTP, SIGWINCH,
+                               SIGTERM, SIGHUP,  SIGUSR1, SIGUSR2};
     sigemptyset(&tty_set);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&tty_set, sigs[i]);

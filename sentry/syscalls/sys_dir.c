@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sentry/kernel/creds.h"
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_handlers.h"
 
@@ -275,6 +276,33 @@ long sys_fchdir(struct task *t, int fd)
     return rc;
 }
 
+/* chroot(2): the task's (CLONE_FS-shared) root becomes the directory; absolute paths, ".." and
+ * /proc/PID/root then stop there. The cwd is left where it is, as on Linux (a cwd outside the
+ * new root still works, and getcwd shows it after "(unreachable)"). */
+long sys_chroot(struct task *t, uaddr_t filename)
+{
+    char *path;
+    long rc = get_user_path(t, filename, &path);
+    if (rc < 0)
+        return rc;
+    struct path p;
+    rc = vfs_lookup(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+    free(path);
+    if (rc < 0)
+        return rc;
+    if ((rc = vfs_permission(p.dentry->inode, &t->creds, MAY_EXEC)) < 0 ||
+        (!creds_capable(&t->creds, CAP_SYS_CHROOT) && (rc = -EPERM))) {
+        path_put(&p);
+        return rc;
+    }
+    pthread_mutex_lock(&t->fs->lock);
+    struct path old = t->fs->root;
+    t->fs->root = p;
+    pthread_mutex_unlock(&t->fs->lock);
+    path_put(&old);
+    return 0;
+}
+
 long sys_getcwd(struct task *t, uaddr_t buf, unsigned long size)
 {
     char *path = malloc(VFS_PATH_MAX);
@@ -285,9 +313,18 @@ long sys_getcwd(struct task *t, uaddr_t buf, unsigned long size)
     path_get(&cwd);
     path_get(&root);
     pthread_mutex_unlock(&t->fs->lock);
-    long rc = d_path(&cwd, &root, path, VFS_PATH_MAX);
+    bool unreachable;
+    static const char outside[] = "(unreachable)";
+    const size_t olen = sizeof(outside) - 1;
+    long rc = d_path_reach(&cwd, &root, path + olen, VFS_PATH_MAX - olen, &unreachable);
     if (rc >= 0 && cwd.dentry->dead)
         rc = -ENOENT;
+    if (rc >= 0 && unreachable) {
+        memcpy(path, outside, olen); /* Linux's mark for a cwd outside the root */
+        rc += (long)olen;
+    } else if (rc >= 0) {
+        memmove(path, path + olen, (size_t)rc + 1);
+    }
     path_put(&cwd);
     path_put(&root);
     if (rc >= 0) {

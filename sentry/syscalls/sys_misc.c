@@ -12,8 +12,8 @@
 #include "sentry/syscalls/syscall_handlers.h"
 
 /* The release a sandbox reports: a real kernel's numbering (programs compare it), branded. */
-#define MOAT_UTS_RELEASE "6.1.0-moat"
-#define MOAT_UTS_VERSION "#1 SMP PREEMPT_DYNAMIC moat"
+#define MOAT_UTS_RELEASE    "6.1.0-moat"
+#define MOAT_UTS_VERSION    "#1 SMP PREEMPT_DYNAMIC moat"
 #define MAX_RW_COUNT_RANDOM (0x7fffffffUL & ~0xfffUL)
 
 long sys_uname(struct task *t, uaddr_t name)
@@ -24,9 +24,20 @@ long sys_uname(struct task *t, uaddr_t name)
     snprintf(u.nodename, sizeof(u.nodename), "%s", kernel->hostname);
     snprintf(u.release, sizeof(u.release), MOAT_UTS_RELEASE);
     snprintf(u.version, sizeof(u.version), MOAT_UTS_VERSION);
-    snprintf(u.machine, sizeof(u.machine), "x86_64");
+    /* `setarch i686` / linux32: PER_LINUX32 makes the machine a 32-bit one, as on Linux. */
+    snprintf(u.machine, sizeof(u.machine), (t->personality & 0xff) == 0x0008 ? "i686" : "x86_64");
     snprintf(u.domainname, sizeof(u.domainname), "%s", kernel->domainname);
     return copy_out(t, name, &u, sizeof(u));
+}
+
+/* personality(2): the execution domain is only recorded (moat runs x86-64 Linux binaries);
+ * 0xffffffff reads it. ADDR_NO_RANDOMIZE and friends are kept and reported, not applied. */
+long sys_personality(struct task *t, unsigned int personality)
+{
+    unsigned int old = t->personality;
+    if (personality != 0xffffffffu)
+        t->personality = personality;
+    return old;
 }
 
 long sys_getrandom(struct task *t, uaddr_t buf, size_t count, unsigned int flags)

@@ -15,7 +15,7 @@
 #define DCACHE_EVICT_LIMIT 4096
 #endif
 #define SHRINK_BATCH 64
-#define SHRINK_SCAN (4 * SHRINK_BATCH)
+#define SHRINK_SCAN  (4 * SHRINK_BATCH)
 
 /* dcache_lock protects the hash chains and the eviction list (never held while calling into a
  * filesystem). */
@@ -320,6 +320,14 @@ void d_move(struct dentry *d, struct dentry *new_parent, const char *new_name)
 /* Builds the path backwards from the end of buf. */
 long d_path(const struct path *p, const struct path *root, char *buf, size_t len)
 {
+    return d_path_reach(p, root, buf, len, NULL);
+}
+
+long d_path_reach(const struct path *p, const struct path *root, char *buf, size_t len,
+                  bool *unreachable)
+{
+    if (unreachable)
+        *unreachable = false;
     if (len < 2)
         return -ENAMETOOLONG;
     char *end = buf + len - 1, *cur = end;
@@ -332,8 +340,11 @@ long d_path(const struct path *p, const struct path *root, char *buf, size_t len
         if (root && d == root->dentry && mnt == root->mnt)
             break;
         if (d == mnt->root) {
-            if (mnt->parent == mnt)
-                break; /* the namespace root */
+            if (mnt->parent == mnt) {
+                if (unreachable)
+                    *unreachable = root != NULL; /* passed the namespace root, not root */
+                break;
+            }
             d = mnt->mountpoint;
             mnt = mnt->parent;
             continue;

@@ -248,6 +248,9 @@ void vfs_rename_unlock_write(void);
 /* The path of p as seen from root ("/a/b"); appends " (deleted)" for dead dentries. Returns the
  * length or -ENAMETOOLONG. If p is not under root, the path is given from the namespace root. */
 long d_path(const struct path *p, const struct path *root, char *buf, size_t len);
+/* The same, telling whether p was outside root (then the path is from the namespace root). */
+long d_path_reach(const struct path *p, const struct path *root, char *buf, size_t len,
+                  bool *unreachable);
 
 /* --- permissions (permission.c) --- */
 #define MAY_EXEC 1

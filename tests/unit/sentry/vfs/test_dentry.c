@@ -114,7 +114,7 @@ Test(dentry_evict, a_dentry_in_use_stays)
 
 Test(dentry_evict, recently_looked_up_dentries_get_a_second_chance)
 {
-    touch_names(root.dentry, "f", 8); /* f0..f7 fill the cache */
+    touch_names(root.dentry, "f", 8);      /* f0..f7 fill the cache */
     dentry_put(lookup(root.dentry, "f0")); /* a cache hit marks f0 */
     cr_assert_eq(lookups, 8);
     dentry_put(lookup(root.dentry, "g0")); /* one over: f1 goes, f0 is passed over */
