@@ -139,6 +139,7 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
     c->creds = t->creds;
     memcpy(c->comm, t->comm, sizeof(c->comm));
     c->personality = t->personality;
+    c->mempolicy = t->mempolicy;
     c->sigmask = t->sigmask;
     c->cpu_affinity = t->cpu_affinity;
     c->sched_policy = t->sched_policy;

@@ -137,6 +137,7 @@ struct task {
     arch_regs regs;
     char comm[16];
     unsigned int personality; /* personality(2): kept across fork and exec */
+    int mempolicy;            /* set_mempolicy's mode (one node: nothing else to keep) */
     enum task_state state;
 
     /* Signals (under tasks_lock). */

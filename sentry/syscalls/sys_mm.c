@@ -90,3 +90,22 @@ long sys_munlockall(struct task *t)
     (void)t;
     return 0;
 }
+
+/* Memory protection keys: the sandbox has none, as Linux on a CPU without PKU (pkey_alloc is
+ * how programs ask: node probes it at every start). */
+long sys_pkey_alloc(struct task *t, unsigned long flags, unsigned long init_val)
+{
+    (void)t, (void)flags, (void)init_val;
+    return -EINVAL; /* bad flags or rights, or (x86 without OSPKE) any key's rights */
+}
+
+long sys_pkey_free(struct task *t, int pkey)
+{
+    (void)t, (void)pkey;
+    return -EINVAL; /* no key was ever allocated */
+}
+
+long sys_pkey_mprotect(struct task *t, uaddr_t start, size_t len, unsigned long prot, int pkey)
+{
+    return pkey == -1 ? sys_mprotect(t, start, len, prot) : -EINVAL;
+}

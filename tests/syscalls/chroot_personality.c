@@ -43,8 +43,8 @@ static void jailed(const char *dir)
     ct_expect_errno("a host path is gone", access("/etc/passwd", F_OK), ENOENT);
     int fd = open("/sub/../marker", O_RDONLY);
     char text[16] = {0};
-    ct_check("read /sub/../marker", fd >= 0 && read(fd, text, sizeof(text) - 1) > 0 &&
-                                        strcmp(text, "jailed\n") == 0);
+    ct_check("read /sub/../marker",
+             fd >= 0 && read(fd, text, sizeof(text) - 1) > 0 && strcmp(text, "jailed\n") == 0);
     if (fd >= 0)
         close(fd);
     /* A second chroot, relative to the first. */
