@@ -16,6 +16,7 @@
 #include "sentry/kernel/creds.h"
 #include "sentry/kernel/pgrp.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/syscalls/dispatch.h"
@@ -121,6 +122,49 @@ static void detach_locked(struct tty *tty, bool on_exit)
     tty->sid = 0;
     tty->pgrp = 0;
     put_locked(tty);
+}
+
+void tty_hangup(struct tty *tty)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    if (tty->sid) {
+        /* Linux's tty_signal_session_leader: the leader gets SIGHUP then SIGCONT, and the
+         * session loses its terminal. */
+        struct task *leader = task_lookup_locked(tty->sid);
+        if (leader && is_session_leader(leader->tg)) {
+            signal_send_locked(leader, SIGHUP, NULL, true, true);
+            signal_send_locked(leader, SIGCONT, NULL, true, true);
+        }
+        tty->sid = 0;
+        tty->pgrp = 0;
+        put_locked(tty);
+    }
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+}
+
+void tty_signal_foreground(struct tty *tty, int sig)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    pid_t fg = tty->sid ? tty->pgrp : 0;
+    if (fg)
+        pgrp_signal(fg, sig);
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+}
+
+bool tty_ctty_rdev(struct task *t, dev_t *rdev)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = t ? ctty_locked(t->tg) : NULL;
+    if (tty)
+        *rdev = tty->rdev;
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    return tty != NULL;
 }
 
 void tty_set_initial_ctty_locked(struct thread_group *leader, struct tty *tty)

@@ -52,6 +52,15 @@ bool tty_of_process_locked(const struct thread_group *tg, dev_t *rdev, pid_t *fg
 /* Whether a terminal still names pid as its session or foreground group (pids stay busy). */
 bool tty_pid_in_use_locked(pid_t pid);
 
+/* The terminal hangs up (a pty's master closed): its session's leader gets SIGHUP and SIGCONT
+ * and the session loses it. */
+void tty_hangup(struct tty *tty);
+/* Sends sig to the terminal's foreground process group, if it controls a session (a signal
+ * character typed on a pty's master, SIGWINCH after a resize). */
+void tty_signal_foreground(struct tty *tty, int sig);
+/* The device number of t's controlling terminal, false when it has none. */
+bool tty_ctty_rdev(struct task *t, dev_t *rdev);
+
 /* A session leader exits: its terminal's foreground group gets SIGHUP and the terminal is free
  * (Linux's rule for a pseudo-terminal). */
 void tty_session_exit_locked(struct thread_group *tg);

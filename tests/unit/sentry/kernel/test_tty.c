@@ -62,6 +62,16 @@ int pgrp_signal(pid_t pgid, int sig)
     return 1;
 }
 
+/* A signal to one process: recorded with its pid negated, to tell it from a group's. */
+long signal_send_locked(struct task *target, int sig, const siginfo_t *info, bool group,
+                        bool from_kernel)
+{
+    (void)info, (void)group, (void)from_kernel;
+    if (nsent < 16)
+        sent[nsent++] = (struct sent){-target->tid, sig};
+    return 0;
+}
+
 long copy_in(struct task *t, void *dst, uaddr_t src, size_t n)
 {
     (void)t;
@@ -316,5 +326,30 @@ Test(tty, session_leader_exit_hangs_up_the_foreground)
     cr_assert(nsent == 1 && sent[0].pgid == 12 && sent[0].sig == SIGHUP);
     cr_assert_not(tty_of_process_locked(job->tg, &rdev, &fg));
     cr_assert_eq(tty_open_ctty(job), -ENXIO);
+    tty_put(tty);
+}
+
+Test(tty, hangup_signals_the_session_leader_and_frees_the_terminal)
+{
+    struct tty *tty = tty_get(makedev(136, 11), -1);
+    struct task *leader = proc(20, 20, 20, false);
+    struct task *job = proc(21, 21, 20, false);
+    cr_assert_eq(tty_ioctl(tty, leader, TIOCSCTTY, 0, true), 0);
+    int pg = 21;
+    cr_assert_eq(ioc(tty, leader, TIOCSPGRP, &pg), 0);
+    dev_t rdev;
+    cr_assert(tty_ctty_rdev(job, &rdev) && rdev == makedev(136, 11));
+    tty_signal_foreground(tty, SIGWINCH);
+    cr_assert(nsent == 1 && sent[0].pgid == 21 && sent[0].sig == SIGWINCH);
+    tty_hangup(tty);
+    /* Linux's tty_signal_session_leader: SIGHUP then SIGCONT to the leader alone. */
+    cr_assert_eq(nsent, 3);
+    cr_assert(sent[1].pgid == -20 && sent[1].sig == SIGHUP);
+    cr_assert(sent[2].pgid == -20 && sent[2].sig == SIGCONT);
+    cr_assert_not(tty_ctty_rdev(job, &rdev));
+    tty_signal_foreground(tty, SIGINT); /* no session: no one to signal */
+    cr_assert_eq(nsent, 3);
+    tty_hangup(tty); /* twice is harmless */
+    cr_assert_eq(nsent, 3);
     tty_put(tty);
 }
