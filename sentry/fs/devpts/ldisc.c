@@ -17,7 +17,7 @@ void ldisc_std_termios(struct ldisc_termios *tio)
     memset(tio, 0, sizeof(*tio));
     tio->c_iflag = ICRNL | IXON;
     tio->c_oflag = OPOST | ONLCR;
-    tio->c_cflag = B38400 | CS8 | CREAD | HUPCL;
+    tio->c_cflag = B38400 | CS8 | CREAD; /* a pty slave's: no HUPCL */
     tio->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
     memcpy(tio->c_cc, cc, sizeof(cc));
 }

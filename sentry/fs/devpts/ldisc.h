@@ -34,7 +34,7 @@ struct ldisc {
     size_t oq_len;
 };
 
-/* Linux's tty_std_termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, ISIG|ICANON|ECHO|
+/* A Linux pty slave's first termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO|
  * ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN and the usual control characters (^C ^\ ^? ^U ^D ^Z ...). */
 void ldisc_std_termios(struct ldisc_termios *tio);
 void ldisc_init(struct ldisc *ld);

@@ -249,11 +249,6 @@ static long open_ptmx(struct dentry *d, struct file *f, int flags)
     pthread_mutex_init(&p->lock, NULL);
     waitq_init(&p->wait);
     ldisc_init(&p->ld);
-    p->master_tio = p->ld.tio; /* Linux's master: raw (no input, output or local flags) */
-    p->master_tio.c_iflag = 0;
-    p->master_tio.c_oflag = 0;
-    p->master_tio.c_cflag &= ~(unsigned int)HUPCL;
-    p->master_tio.c_lflag = 0;
     p->locked = true;
     struct task *t = task_current();
     if (t) {
@@ -402,6 +397,16 @@ static long slave_write(struct file *f, struct uio *u, int64_t *pos)
     return done > 0 ? done : rc;
 }
 
+/* What makes the slave readable for poll: n_tty's input_available_p, which counts VMIN when
+ * VTIME is 0 in non-canonical mode. */
+static size_t poll_want(const struct pty *p)
+{
+    const struct ldisc_termios *tio = &p->ld.tio;
+    if (tio->c_lflag & ICANON)
+        return 0;
+    return !tio->c_cc[VTIME] && tio->c_cc[VMIN] ? tio->c_cc[VMIN] : 1;
+}
+
 static unsigned int slave_poll(struct file *f, struct poll_table *pt)
 {
     struct pty *p = pty_of(f);
@@ -411,7 +416,7 @@ static unsigned int slave_poll(struct file *f, struct poll_table *pt)
     pthread_mutex_lock(&p->lock);
     if (p->master_closed)
         mask = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLHUP;
-    else if (ldisc_readable(&p->ld))
+    else if (slave_readable(p, poll_want(p)))
         mask |= POLLIN | POLLRDNORM;
     if (!p->master_closed && ldisc_output_room(&p->ld))
         mask |= POLLOUT | POLLWRNORM;

@@ -22,7 +22,6 @@ struct pty {
     pthread_mutex_t lock;
     struct waitq wait; /* readers, writers and pollers of both ends: every change wakes all */
     struct ldisc ld;   /* the slave's line discipline */
-    struct ldisc_termios master_tio; /* the master's own termios: kept, applied to nothing */
     struct winsize ws;
     int slaves;         /* open slave files */
     bool slave_opened;  /* a slave was opened once: from then on no slave means EIO/POLLHUP */

@@ -19,10 +19,11 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
-static long get_termios(struct pty *p, bool master, struct task *t, uint64_t arg)
+/* Both ends read and set the slave's termios, as Linux's tty_mode_ioctl does on a pty master. */
+static long get_termios(struct pty *p, struct task *t, uint64_t arg)
 {
     pthread_mutex_lock(&p->lock);
-    struct ldisc_termios tio = master ? p->master_tio : p->ld.tio;
+    struct ldisc_termios tio = p->ld.tio;
     pthread_mutex_unlock(&p->lock);
     return copy_out(t, arg, &tio, sizeof(tio));
 }
@@ -36,13 +37,9 @@ static long set_termios(struct pty *p, bool master, struct task *t, unsigned int
     if (!master && (rc = tty_check_background(p->tty, t, SIGTTOU)) < 0)
         return rc;
     pthread_mutex_lock(&p->lock);
-    if (master) {
-        p->master_tio = tio;
-    } else {
-        if (cmd == TCSETSF)
-            ldisc_flush(&p->ld, true, false);
-        ldisc_set_termios(&p->ld, &tio); /* output is never pending: TCSETSW waits for none */
-    }
+    if (cmd == TCSETSF)
+        ldisc_flush(&p->ld, true, false);
+    ldisc_set_termios(&p->ld, &tio); /* output is never pending: TCSETSW waits for none */
     pthread_mutex_unlock(&p->lock);
     waitq_wake_all(&p->wait);
     return 0;
@@ -156,7 +153,7 @@ long pty_ioctl(struct file *f, struct task *t, unsigned int cmd, uint64_t arg)
         return -EIO;
     switch (cmd) {
     case TCGETS:
-        return get_termios(p, master, t, arg);
+        return get_termios(p, t, arg);
     case TCSETS:
     case TCSETSW:
     case TCSETSF:
