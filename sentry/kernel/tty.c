@@ -356,6 +356,46 @@ int tty_open_ctty(struct task *t)
     return fd;
 }
 
+/* A record the sandbox holds a host fd of (its stdio's terminal, an exec's console). tty_lock. */
+static struct tty *host_record_locked(dev_t rdev)
+{
+    for (struct tty *tty = ttys; tty; tty = tty->next)
+        if (tty->rdev == rdev && tty->host_fd >= 0)
+            return tty;
+    return NULL;
+}
+
+bool tty_host_stat(dev_t rdev, struct stat *st)
+{
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = host_record_locked(rdev);
+    bool ok = tty && (!st || host_fstat(tty->host_fd, st) == 0);
+    pthread_mutex_unlock(&tty_lock);
+    return ok;
+}
+
+int tty_open_host(dev_t rdev)
+{
+    int fd = -ENXIO;
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = host_record_locked(rdev);
+    if (tty && (fd = fcntl(tty->host_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        fd = -errno;
+    pthread_mutex_unlock(&tty_lock);
+    return fd;
+}
+
+int tty_host_rdevs(dev_t *out, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&tty_lock);
+    for (struct tty *tty = ttys; tty && n < max; tty = tty->next)
+        if (tty->host_fd >= 0)
+            out[n++] = tty->rdev;
+    pthread_mutex_unlock(&tty_lock);
+    return n;
+}
+
 pid_t tty_foreground_locked(dev_t rdev)
 {
     pid_t fg = 0;

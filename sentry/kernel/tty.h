@@ -45,6 +45,15 @@ bool tty_is_background(struct tty *tty, struct task *t);
  * -ENXIO when t has none. */
 int tty_open_ctty(struct task *t);
 
+/* Host terminals the sandbox holds, for devpts to show the host pty slaves among them under
+ * their own names (so that `tty` on the sandbox's stdio finds /dev/pts/N): whether one has
+ * device number rdev (and its host fstat, st may be NULL); a new host fd of it (the caller owns
+ * it) or -ENXIO; and their device numbers (up to max). */
+struct stat;
+bool tty_host_stat(dev_t rdev, struct stat *st);
+int tty_open_host(dev_t rdev);
+int tty_host_rdevs(dev_t *out, int max);
+
 /* The foreground process group of the host terminal rdev, 0 when it controls no session. */
 pid_t tty_foreground_locked(dev_t rdev);
 /* For /proc/PID/stat: tg's controlling terminal's device number and foreground group. */

@@ -1,6 +1,8 @@
 /* devpts (devpts.h): every lookup asks the pty table, so nodes come and go with their masters
  * without a cache to keep in step (revalidate drops every numbered dentry). One instance for the
- * whole sandbox, like a devpts mounted without newinstance. */
+ * whole sandbox, like a devpts mounted without newinstance. A host pty slave the sandbox holds
+ * (its stdio on a terminal) shows under its host name with its host attributes, and opens that
+ * terminal again: `tty` then finds the name /proc/self/fd gives, as on the host. */
 #include "sentry/fs/devpts/devpts.h"
 
 #include <dirent.h>
@@ -9,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "sentry/fs/devpts/pty.h"
+#include "sentry/fs/host/host_file.h"
+#include "sentry/fs/proc/forward_file.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
@@ -29,7 +36,23 @@ static long name_index(const char *name)
     return *end || v >= PTY_MAX ? -1 : v;
 }
 
-static const struct inode_ops devpts_inode_ops;
+static const struct inode_ops devpts_inode_ops, host_tty_inode_ops;
+
+/* A node for the host terminal rdev the sandbox holds, or NULL. */
+static struct inode *host_node(struct superblock *sb, dev_t rdev)
+{
+    struct stat hs;
+    if (!tty_host_stat(rdev, &hs))
+        return NULL;
+    struct inode *ino = inode_new(sb, &host_tty_inode_ops, hs.st_mode);
+    if (ino) {
+        ino->ino = hs.st_ino;
+        ino->rdev = rdev;
+        ino->uid = hs.st_uid;
+        ino->gid = hs.st_gid;
+    }
+    return ino;
+}
 
 static long devpts_lookup(struct inode *dir, struct dentry *d)
 {
@@ -51,6 +74,8 @@ static long devpts_lookup(struct inode *dir, struct dentry *d)
             ino->uid = uid;
             ino->gid = gid;
         }
+    } else if (index >= 0 && (ino = host_node(dir->sb, pty_slave_rdev((unsigned int)index)))) {
+        ;
     } else {
         return -ENOENT;
     }
@@ -74,6 +99,21 @@ static bool emit_pts(struct dir_context *ctx, long index)
     return ctx->emit(ctx, name, (size_t)len, PTS_INO(index), DT_CHR, PTS_INO(index) + 1);
 }
 
+/* The lowest index >= from of an emulated pty or a host pty slave the sandbox holds, or -1. */
+static long next_index(long from)
+{
+    long next = pty_next(from);
+    dev_t host[16];
+    int n = tty_host_rdevs(host, 16);
+    for (int i = 0; i < n; i++) {
+        unsigned int ma = major(host[i]);
+        long idx = (long)(ma - 136) * 256 + minor(host[i]);
+        if (ma >= 136 && ma < 136 + PTY_MAX / 256 && idx >= from && (next < 0 || idx < next))
+            next = idx;
+    }
+    return next;
+}
+
 /* Positions: 0 ".", 1 "..", 2 "ptmx", then 3 + index for each pty. */
 static long devpts_iterate(struct file *f, struct dir_context *ctx)
 {
@@ -94,13 +134,47 @@ static long devpts_iterate(struct file *f, struct dir_context *ctx)
             return 0;
         ctx->pos = 3;
     }
-    for (long i = pty_next(ctx->pos - 3); i >= 0; i = pty_next(i + 1)) {
+    for (long i = next_index(ctx->pos - 3); i >= 0; i = next_index(i + 1)) {
         if (!emit_pts(ctx, i))
             return 0;
         ctx->pos = (int64_t)PTS_INO(i) + 1;
     }
     return 0;
 }
+
+/* The host's attributes, so that they match an fstat of the sandbox's stdio (ttyname compares
+ * st_dev and st_ino too). */
+static long host_tty_getattr(struct dentry *d, struct kstat *st)
+{
+    struct stat hs;
+    if (!tty_host_stat(d->inode->rdev, &hs))
+        return -ENOENT;
+    host_stat_to_kstat(&hs, st);
+    return 0;
+}
+
+static long host_tty_open(struct dentry *d, struct file *f, int flags)
+{
+    (void)flags;
+    if (d->sb && (d->sb->flags & MS_NODEV))
+        return -EACCES;
+    int fd = tty_open_host(d->inode->rdev);
+    if (fd < 0)
+        return fd == -ENXIO ? -EIO : fd; /* the sandbox no longer holds it */
+    char name[32];
+    snprintf(name, sizeof(name), "/dev/pts/%s", d->name);
+    struct file *h = host_file_new(fd, f->flags, name);
+    if (!h) {
+        close(fd);
+        return -ENOMEM;
+    }
+    return forward_file_init(f, h);
+}
+
+static const struct inode_ops host_tty_inode_ops = {
+    .getattr = host_tty_getattr,
+    .open = host_tty_open,
+};
 
 static const struct file_ops devpts_dir_ops = {.iterate = devpts_iterate};
 

@@ -259,7 +259,8 @@ static long open_ptmx(struct dentry *d, struct file *f, int flags)
     pthread_mutex_lock(&table_lock);
     long rc = -ENOSPC; /* Linux's answer when /proc/sys/kernel/pty/max is reached */
     for (unsigned int i = 0; i < PTY_MAX; i++) {
-        if (!table[i]) {
+        /* A host terminal the sandbox holds keeps its name in /dev/pts (devpts.c). */
+        if (!table[i] && !tty_host_stat(pty_slave_rdev(i), NULL)) {
             p->index = i;
             table[i] = p;
             rc = 0;

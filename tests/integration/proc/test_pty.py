@@ -1,19 +1,39 @@
 #!/usr/bin/env python3
 """Pseudo-terminals under `moat do` compared with native runs: python3's pty.spawn (tty, stty
 size, stty -a in the child), pty.fork driving cat and a ^C to sleep, the window size set on the
-master, and `script -qc 'tty; stty size' /dev/null` (util-linux's script)."""
+master, `script -qc 'tty; stty size' /dev/null` (util-linux's script), and `tty` on a host
+terminal given to the sandbox as stdio, which keeps its host name beside the emulated ptys."""
 import argparse
 import os
 import re
 import shutil
+import subprocess
 
-from procutil import become_subreaper, check, finish, leftovers, run
+from procutil import become_subreaper, check, finish, leftovers, read_until, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def mask(s):
     return re.sub(r"/dev/pts/\d+", "/dev/pts/N", s)
+
+
+def host_terminal(moat):
+    """moat's stdio on a host pty slave: `tty` names it, and a pty opened inside gets another
+    number."""
+    m, s = os.openpty()
+    name = os.ttyname(s)
+    inner = "import os; a, b = os.openpty(); print('inner', os.ttyname(b))"
+    p = subprocess.Popen(moat + ["sh", "-c", f"tty; python3 -c \"{inner}\"; echo end"],
+                         stdin=s, stdout=s, stderr=s, start_new_session=True)
+    os.close(s)
+    out = read_until(m, b"end\r\n", 60).decode(errors="replace")
+    p.wait(timeout=60)
+    os.close(m)
+    lines = out.split("\r\n")
+    check(lines[0] == name, "tty names the host terminal", f"want {name!r}: {out!r}")
+    check(len(lines) > 1 and lines[1].startswith("inner /dev/pts/") and lines[1] != "inner " + name,
+          "a pty opened inside gets another number", repr(out))
 
 
 def main():
@@ -38,6 +58,7 @@ def main():
         check(n[0] == 0 and mask(n[1]).startswith("/dev/pts/N"), "script runs natively", repr(n))
         check((m[0], mask(m[1])) == (n[0], mask(n[1])), "script: the same under moat as natively",
               f"native={n!r}\nmoat={m!r}")
+    host_terminal(moat)
     left = leftovers()
     check(not left, "no stub or gofer left behind", "\n".join(left))
     finish()

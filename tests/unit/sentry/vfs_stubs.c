@@ -161,3 +161,19 @@ struct timespec deadline_after(const struct timespec *rel)
 {
     return *rel;
 }
+/* No host terminal is held here: devpts shows only emulated ptys. */
+bool tty_host_stat(dev_t rdev, struct stat *st)
+{
+    (void)rdev, (void)st;
+    return false;
+}
+int tty_open_host(dev_t rdev)
+{
+    (void)rdev;
+    return -ENXIO;
+}
+int tty_host_rdevs(dev_t *out, int max)
+{
+    (void)out, (void)max;
+    return 0;
+}

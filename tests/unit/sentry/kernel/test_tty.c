@@ -6,7 +6,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "sentry/kernel/creds.h"
 #include "sentry/kernel/pgrp.h"
@@ -352,4 +356,35 @@ Test(tty, hangup_signals_the_session_leader_and_frees_the_terminal)
     tty_hangup(tty); /* twice is harmless */
     cr_assert_eq(nsent, 3);
     tty_put(tty);
+}
+
+Test(tty, host_terminals_the_sandbox_holds_are_found_by_device_number)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0);
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    cr_assert(s >= 0);
+    struct stat want, got;
+    cr_assert_eq(fstat(s, &want), 0);
+    cr_assert_not(tty_host_stat(want.st_rdev, NULL));
+    struct tty *tty = tty_get_host(s);
+    cr_assert_not_null(tty);
+    cr_assert(tty_host_stat(want.st_rdev, &got));
+    cr_assert(got.st_rdev == want.st_rdev && got.st_ino == want.st_ino &&
+              got.st_dev == want.st_dev);
+    dev_t rdevs[4];
+    cr_assert_eq(tty_host_rdevs(rdevs, 4), 1);
+    cr_assert_eq(rdevs[0], want.st_rdev);
+    int fd = tty_open_host(want.st_rdev);
+    cr_assert_geq(fd, 0);
+    cr_assert(fstat(fd, &got) == 0 && got.st_rdev == want.st_rdev);
+    close(fd);
+    cr_assert_eq(tty_open_host(makedev(136, 4000 % 256)), -ENXIO);
+    struct tty *emulated = tty_get(makedev(136, 200), -1); /* no host fd: not a host terminal */
+    cr_assert_not(tty_host_stat(makedev(136, 200), NULL));
+    tty_put(emulated);
+    tty_put(tty);
+    cr_assert_not(tty_host_stat(want.st_rdev, NULL), "gone with its last reference");
+    close(s);
+    close(m);
 }
