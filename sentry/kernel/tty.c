@@ -292,6 +292,18 @@ long tty_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg, 
     }
 }
 
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg)
+{
+    if (cmd != TIOCGPGRP && cmd != TIOCGSID)
+        return TTY_NOT_JOB_IOCTL;
+    pthread_mutex_lock(&tty_lock);
+    int id = cmd == TIOCGSID ? tty->sid : tty->sid ? tty->pgrp : 0;
+    pthread_mutex_unlock(&tty_lock);
+    if (cmd == TIOCGSID && !id)
+        return -ENOTTY; /* Linux's tiocgsid: no session */
+    return copy_out(t, arg, &id, sizeof(id));
+}
+
 static bool background_locked(struct tty *tty, const struct thread_group *tg)
 {
     return ctty_locked(tg) == tty && tty->pgrp && tty->pgrp != tg->pgid;

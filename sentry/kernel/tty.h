@@ -34,6 +34,11 @@ void tty_set_initial_ctty_locked(struct thread_group *leader, struct tty *tty);
  * file was opened for reading); TTY_NOT_JOB_IOCTL for any other cmd. */
 long tty_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg, bool readable);
 
+/* TIOCGPGRP and TIOCGSID through a pty's master: the slave's foreground group (0 without a
+ * session) and session (ENOTTY without one), whoever asks, as Linux answers for a pty pair;
+ * TTY_NOT_JOB_IOCTL for any other cmd. */
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg);
+
 /* The background check before a read (SIGTTIN), a write with TOSTOP or a termios change
  * (SIGTTOU) by t: 0 (go on), -EIO, or -ERESTARTSYS after sending sig to t's process group. */
 long tty_check_background(struct tty *tty, struct task *t, int sig);

@@ -201,6 +201,9 @@ static void drive_a_child(void)
     ioctl(m, TIOCSWINSZ, &ws);
     n = read_until(m, buf, sizeof(buf), "winch\r\n");
     show("after resize", buf, n);
+    int fg = -1;
+    ioctl(m, TIOCGPGRP, &fg);
+    ct_check("TIOCGPGRP on the master: the child's group", fg == pid);
     ct_check("write ^C", write(m, "\x03", 1) == 1);
     int status;
     waitpid(pid, &status, 0);
@@ -293,6 +296,49 @@ static void raw_mode(void)
     close(m);
 }
 
+static int poll_now(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+    poll(&p, 1, 0);
+    return p.revents;
+}
+
+/* Before the slave is opened, after it closes and when it reopens; master-side ioctls. */
+static void master_edges(void)
+{
+    char b[64];
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    grantpt(m);
+    printf("poll master, locked: %#x\n", poll_now(m));
+    ct_expect_errno("read master, slave never opened", read(m, b, sizeof(b)), EAGAIN);
+    unlockpt(m);
+    ct_result("write master, slave never opened", write(m, "ab\n", 3));
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    /* Linux processes input asynchronously: wait for the echo, then the states are settled. */
+    struct pollfd echo = {.fd = m, .events = POLLIN};
+    ct_result("poll master for the echo", poll(&echo, 1, 5000));
+    printf("poll slave: %#x\n", poll_now(s));
+    close(s);
+    printf("poll master, slave closed: %#x\n", poll_now(m));
+    ct_result("read master, the echo left", read(m, b, sizeof(b)));
+    ct_expect_errno("read master, then", read(m, b, sizeof(b)), EIO);
+    s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    printf("poll master, slave reopened: %#x\n", poll_now(m));
+    ct_expect_errno("read master, slave reopened", read(m, b, sizeof(b)), EAGAIN);
+    ct_result("slave reads the old input", read(s, b, sizeof(b)));
+    int n = -1;
+    ct_result("TIOCGPGRP master, no session", ioctl(m, TIOCGPGRP, &n));
+    printf("pgrp: %d\n", n);
+    ct_expect_errno("TIOCGSID master, no session", ioctl(m, TIOCGSID, &n), ENOTTY);
+    ct_expect_errno("TIOCGPGRP slave, not ours", ioctl(s, TIOCGPGRP, &n), ENOTTY);
+    ct_expect_errno("TIOCSPTLCK slave", ioctl(s, TIOCSPTLCK, &n), ENOTTY);
+    close(m);
+    struct termios t;
+    ct_expect_errno("tcgetattr slave after hangup", tcgetattr(s, &t), EIO);
+    printf("poll slave, hung up: %#x\n", poll_now(s));
+    close(s);
+}
+
 static void hangup(void)
 {
     char name[64], buf[64];
@@ -332,6 +378,7 @@ int main(void)
     drive_a_child();
     line_editing();
     raw_mode();
+    master_edges();
     hangup();
     return 0;
 }

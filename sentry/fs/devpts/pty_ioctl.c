@@ -136,7 +136,7 @@ static long master_ioctl(struct pty *p, struct task *t, unsigned int cmd, uint64
     case TIOCGPTPEER:
         return open_peer(p, t, arg);
     default:
-        return TTY_NOT_JOB_IOCTL;
+        return tty_master_ioctl(p->tty, t, cmd, arg);
     }
 }
 

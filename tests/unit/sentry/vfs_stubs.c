@@ -177,3 +177,8 @@ int tty_host_rdevs(dev_t *out, int max)
     (void)out, (void)max;
     return 0;
 }
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg)
+{
+    (void)tty, (void)t, (void)cmd, (void)arg;
+    return TTY_NOT_JOB_IOCTL;
+}

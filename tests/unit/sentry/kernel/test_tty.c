@@ -343,6 +343,14 @@ Test(tty, hangup_signals_the_session_leader_and_frees_the_terminal)
     cr_assert_eq(ioc(tty, leader, TIOCSPGRP, &pg), 0);
     dev_t rdev;
     cr_assert(tty_ctty_rdev(job, &rdev) && rdev == makedev(136, 11));
+    int id = -1;
+    struct task *outsider = proc(30, 30, 30, false);
+    cr_assert_eq(tty_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id, true), -ENOTTY);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 21, "the master answers anyone");
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGSID, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 20);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCSPGRP, 0), TTY_NOT_JOB_IOCTL);
     tty_signal_foreground(tty, SIGWINCH);
     cr_assert(nsent == 1 && sent[0].pgid == 21 && sent[0].sig == SIGWINCH);
     tty_hangup(tty);
@@ -351,6 +359,9 @@ Test(tty, hangup_signals_the_session_leader_and_frees_the_terminal)
     cr_assert(sent[1].pgid == -20 && sent[1].sig == SIGHUP);
     cr_assert(sent[2].pgid == -20 && sent[2].sig == SIGCONT);
     cr_assert_not(tty_ctty_rdev(job, &rdev));
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 0);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGSID, (uint64_t)(uintptr_t)&id), -ENOTTY);
     tty_signal_foreground(tty, SIGINT); /* no session: no one to signal */
     cr_assert_eq(nsent, 3);
     tty_hangup(tty); /* twice is harmless */
