@@ -117,18 +117,8 @@ static long next_index(long from)
 /* Positions: 0 ".", 1 "..", 2 "ptmx", then 3 + index for each pty. */
 static long devpts_iterate(struct file *f, struct dir_context *ctx)
 {
-    struct inode *dir = f->inode;
-    if (ctx->pos == 0) {
-        if (!ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
-            return 0;
-        ctx->pos = 1;
-    }
-    if (ctx->pos == 1) {
-        struct inode *pi = f->dentry->parent->inode;
-        if (!ctx->emit(ctx, "..", 2, pi ? pi->ino : dir->ino, DT_DIR, 2))
-            return 0;
-        ctx->pos = 2;
-    }
+    if (!dir_emit_dots(f, ctx))
+        return 0;
     if (ctx->pos == 2) {
         if (!ctx->emit(ctx, "ptmx", 4, PTMX_INO, DT_CHR, 3))
             return 0;
