@@ -90,13 +90,13 @@ static void erase_one(struct ldisc *ld)
 static void commit_line(struct ldisc *ld, int term)
 {
     size_t n = ld->line_len + (term >= 0);
-    if (ld->rq_len + n > sizeof(ld->rq) || ld->nlines == LDISC_MAXLINES)
+    if (ld->rq_len + n > sizeof(ld->rq) || ld->nlines == LDISC_BUF)
         return; /* no room: the line is lost, as n_tty loses input past its buffer */
     memcpy(ld->rq + ld->rq_len, ld->line, ld->line_len);
     if (term >= 0)
         ld->rq[ld->rq_len + ld->line_len] = (char)term;
     ld->rq_len += n;
-    ld->lines[ld->nlines++] = n;
+    ld->lines[ld->nlines++] = (uint16_t)n;
     ld->line_len = 0;
 }
 
@@ -241,7 +241,7 @@ size_t ldisc_read(struct ldisc *ld, char *dst, size_t n)
     memmove(ld->rq, ld->rq + n, ld->rq_len - n);
     ld->rq_len -= n;
     if (canon && ld->nlines > 0) {
-        ld->lines[0] -= n;
+        ld->lines[0] -= (uint16_t)n;
         if (ld->lines[0] == 0) { /* the line (or the EOF mark) is used up */
             memmove(ld->lines, ld->lines + 1, (size_t)(ld->nlines - 1) * sizeof(ld->lines[0]));
             ld->nlines--;
@@ -275,7 +275,7 @@ void ldisc_set_termios(struct ldisc *ld, const struct ldisc_termios *tio)
         /* What raw mode queued reads as one line. */
         ld->nlines = 0;
         if (ld->rq_len > 0)
-            ld->lines[ld->nlines++] = ld->rq_len;
+            ld->lines[ld->nlines++] = (uint16_t)ld->rq_len;
     }
 }
 

@@ -18,15 +18,14 @@ struct ldisc_termios {
 _Static_assert(sizeof(struct ldisc_termios) == 36, "the x86-64 kernel termios");
 
 /* Linux's N_TTY_BUF_SIZE: the slave's input queue (and our output queue) hold this much. */
-#define LDISC_BUF      4096
-#define LDISC_MAXLINES 256
+#define LDISC_BUF 4096
 
 struct ldisc {
     struct ldisc_termios tio;
     char rq[LDISC_BUF]; /* input the slave may read: in canonical mode, complete lines only */
     size_t rq_len;
-    size_t lines[LDISC_MAXLINES]; /* canonical mode: the lengths of the complete lines in rq
-                                     (an EOF line may be empty) */
+    uint16_t lines[LDISC_BUF]; /* canonical mode: the lengths of the complete lines in rq (an
+                                  EOF line may be empty, so there can be one per byte and one) */
     int nlines;
     char line[LDISC_BUF]; /* canonical mode: the line being edited */
     size_t line_len;

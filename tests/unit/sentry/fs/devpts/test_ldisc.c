@@ -185,3 +185,13 @@ Test(ldisc, flush)
     ldisc_flush(&ld, false, true);
     cr_assert_eq(ld.oq_len, 0);
 }
+
+Test(ldisc, many_short_lines_all_count)
+{
+    for (int i = 0; i < 1000; i++)
+        type("\n");
+    type("end\n");
+    for (int i = 0; i < 1000; i++)
+        cr_assert_str_eq(slave_input(100), "\n", "line %d", i);
+    cr_assert_str_eq(slave_input(100), "end\n");
+}
