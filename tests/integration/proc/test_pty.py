@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pseudo-terminals under `moat do` compared with native runs: python3's pty.spawn (tty, stty
 size, stty -a in the child), pty.fork driving cat and a ^C to sleep, the window size set on the
-master, `script -qc 'tty; stty size' /dev/null` (util-linux's script), and `tty` on a host
+master, `script -qc 'tty; stty size' /dev/null` (util-linux's script), a tmux pane, and `tty` on a host
 terminal given to the sandbox as stdio, which keeps its host name beside the emulated ptys."""
 import argparse
 import os
@@ -58,6 +58,16 @@ def main():
         check(n[0] == 0 and mask(n[1]).startswith("/dev/pts/N"), "script runs natively", repr(n))
         check((m[0], mask(m[1])) == (n[0], mask(n[1])), "script: the same under moat as natively",
               f"native={n!r}\nmoat={m!r}")
+    tmux = shutil.which("tmux")
+    if tmux:  # a pty server: the pane's tty and size
+        argv = ["sh", os.path.join(HERE, "pty_tmux.sh")]
+        n = run(argv, timeout=60)
+        m = run(moat + argv, timeout=120)
+        check(n[0] == 0 and "in-tmux" in n[1], "tmux runs natively", repr(n))
+        check((m[0], mask(m[1])) == (n[0], mask(n[1])), "tmux: the same under moat as natively",
+              f"native={n!r}\nmoat={m!r}")
+    else:
+        print("tmux is not installed: its case does not run")
     host_terminal(moat)
     left = leftovers()
     check(not left, "no stub or gofer left behind", "\n".join(left))
