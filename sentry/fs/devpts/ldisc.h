@@ -17,8 +17,11 @@ struct ldisc_termios {
 };
 _Static_assert(sizeof(struct ldisc_termios) == 36, "the x86-64 kernel termios");
 
-/* Linux's N_TTY_BUF_SIZE: the slave's input queue (and our output queue) hold this much. */
+/* Linux's N_TTY_BUF_SIZE: the slave's input queue holds this much. */
 #define LDISC_BUF 4096
+/* The output queue: Linux buffers up to 64 KiB of a pty's writes before the writer waits, and
+ * a queue as small as the input's costs a sentry round trip per 4 KiB of bulk output. */
+#define LDISC_OBUF 65536
 
 struct ldisc {
     struct ldisc_termios tio;
@@ -29,7 +32,7 @@ struct ldisc {
     int nlines;
     char line[LDISC_BUF]; /* canonical mode: the line being edited */
     size_t line_len;
-    char oq[LDISC_BUF]; /* output for the master: the slave's writes and the echoes */
+    char oq[LDISC_OBUF]; /* output for the master: the slave's writes and the echoes */
     size_t oq_len;
 };
 

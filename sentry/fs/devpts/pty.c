@@ -127,10 +127,17 @@ static long master_read(struct file *f, struct uio *u, int64_t *pos)
     if (rc == 0) {
         if (p->ld.oq_len == 0) {
             rc = -EIO; /* the last slave closed and everything it wrote was read */
-        } else {
-            size_t n = u->resid < sizeof(buf) ? u->resid : sizeof(buf);
-            n = ldisc_read_output(&p->ld, buf, n);
-            rc = uio_copy_out(u, buf, n);
+        } else {       /* all there is, chunk by chunk */
+            while (u->resid > 0 && p->ld.oq_len > 0) {
+                size_t n = u->resid < sizeof(buf) ? u->resid : sizeof(buf);
+                n = ldisc_read_output(&p->ld, buf, n);
+                long c = uio_copy_out(u, buf, n);
+                if (c < 0) {
+                    rc = rc ? rc : c;
+                    break;
+                }
+                rc += c;
+            }
         }
     }
     pthread_mutex_unlock(&p->lock);
@@ -371,9 +378,14 @@ static long slave_write(struct file *f, struct uio *u, int64_t *pos)
     if ((p->ld.tio.c_lflag & TOSTOP) && tty_is_background(p->tty, t) &&
         (rc = tty_check_background(p->tty, t, SIGTTOU)) < 0)
         return rc;
-    char buf[LDISC_BUF / 2];
+    char buf[CHUNK];
     pthread_mutex_lock(&p->lock);
     while (u->resid > 0) {
+        if (done > 0 && !slave_writable(p, 0)) { /* readers drain what is there first */
+            pthread_mutex_unlock(&p->lock);
+            waitq_wake_all(&p->wait);
+            pthread_mutex_lock(&p->lock);
+        }
         if ((rc = pty_wait(p, t, f->flags & O_NONBLOCK, slave_writable, 0, NULL)) < 0)
             break;
         if (p->master_closed) {
@@ -383,6 +395,7 @@ static long slave_write(struct file *f, struct uio *u, int64_t *pos)
         /* Half the room: ONLCR may double every byte, and the queue must take them all. */
         size_t n = (sizeof(p->ld.oq) - p->ld.oq_len) / 2;
         n = n < u->resid ? n : u->resid;
+        n = n < sizeof(buf) ? n : sizeof(buf);
         long got = uio_copy_in(u, buf, n);
         if (got <= 0) {
             rc = got < 0 ? got : -EFAULT;
@@ -390,11 +403,10 @@ static long slave_write(struct file *f, struct uio *u, int64_t *pos)
         }
         ldisc_write(&p->ld, buf, (size_t)got);
         done += got;
-        pthread_mutex_unlock(&p->lock);
-        waitq_wake_all(&p->wait);
-        pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
+    if (done > 0)
+        waitq_wake_all(&p->wait);
     return done > 0 ? done : rc;
 }
 

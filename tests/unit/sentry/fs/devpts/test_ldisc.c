@@ -159,12 +159,13 @@ Test(ldisc, output_processing)
 
 Test(ldisc, full_queues)
 {
-    static char big[LDISC_BUF];
+    static char big[LDISC_OBUF];
     memset(big, 'x', sizeof(big));
-    cr_assert_eq(ldisc_write(&ld, big, sizeof(big)), LDISC_BUF);
+    big[0] = '\n';
+    cr_assert_eq(ldisc_write(&ld, big, sizeof(big)), LDISC_OBUF - 1, "the \\r\\n took two");
     cr_assert_not(ldisc_output_room(&ld));
     cr_assert_eq(ldisc_write(&ld, "\n", 1), 0, "no room for \\r\\n");
-    master_output();
+    ldisc_flush(&ld, false, true);
     set_lflag(0, ICANON | ECHO);
     size_t n = 0;
     while (ldisc_input_room(&ld))
