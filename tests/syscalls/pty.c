@@ -281,6 +281,14 @@ static void raw_mode(void)
     write(m, "xyz", 3);
     n = read(s, buf, sizeof(buf));
     show("MIN 3", buf, n > 0 ? (size_t)n : 0);
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    ct_expect_errno("MIN 3, nonblocking, nothing", read(s, buf, sizeof(buf)), EAGAIN);
+    write(m, "1", 1);
+    struct pollfd one = {.fd = s, .events = POLLIN};
+    poll(&one, 1, 100); /* below VMIN: times out, but lets Linux queue the byte */
+    n = read(s, buf, sizeof(buf));
+    show("MIN 3, nonblocking, one byte", buf, n > 0 ? (size_t)n : 0);
+    fcntl(s, F_SETFL, 0);
     write(s, "p\nq", 3);
     n = read(m, buf, sizeof(buf));
     show("raw output", buf, n > 0 ? (size_t)n : 0);

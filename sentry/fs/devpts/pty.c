@@ -319,6 +319,8 @@ static long slave_wait_raw(struct pty *p, struct task *t, bool nonblock, size_t 
     size_t want = vmin < resid ? vmin : resid;
     if (vmin == 0 && vtime == 0)
         return 0;
+    if (nonblock) /* what is there, whatever MIN says */
+        return p->ld.rq_len > 0 || p->master_closed ? 0 : -EAGAIN;
     if (vmin == 0) {
         struct timespec dl = deciseconds(vtime);
         long rc = pty_wait(p, t, nonblock, slave_readable, 1, &dl);
