@@ -258,6 +258,25 @@ static void line_editing(void)
     close(m);
 }
 
+/* A canonical line longer than the input queue: the excess is dropped, the newline gets in. */
+static void long_line(void)
+{
+    char name[64];
+    static char big[6000], got[8192];
+    int s, m = open_pair(&s, name, sizeof(name));
+    struct termios t;
+    tcgetattr(s, &t);
+    t.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(s, TCSANOW, &t);
+    memset(big, 'x', sizeof(big));
+    big[sizeof(big) - 1] = '\n';
+    ct_result("write a 6000-byte line", write(m, big, sizeof(big)));
+    ssize_t n = read(s, got, sizeof(got));
+    printf("read: %zd bytes, last is newline: %s\n", n, n > 0 && got[n - 1] == '\n' ? "yes" : "no");
+    close(s);
+    close(m);
+}
+
 static void raw_mode(void)
 {
     char name[64], buf[256];
@@ -385,6 +404,7 @@ int main(void)
     default_termios();
     drive_a_child();
     line_editing();
+    long_line();
     raw_mode();
     master_edges();
     hangup();

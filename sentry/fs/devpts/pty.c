@@ -145,10 +145,12 @@ static long master_read(struct file *f, struct uio *u, int64_t *pos)
     return rc;
 }
 
+/* Room for input, or a canonical line with nowhere to end: n_tty then takes (and drops) what
+ * does not fit, so that the newline that ends it still gets in. */
 static bool master_writable(struct pty *p, size_t arg)
 {
     (void)arg;
-    return ldisc_input_room(&p->ld);
+    return ldisc_input_room(&p->ld) || ((p->ld.tio.c_lflag & ICANON) && p->ld.nlines == 0);
 }
 
 static long master_write(struct file *f, struct uio *u, int64_t *pos)
@@ -198,7 +200,7 @@ static unsigned int master_poll(struct file *f, struct poll_table *pt)
     pthread_mutex_lock(&p->lock);
     if (p->ld.oq_len > 0)
         mask |= POLLIN | POLLRDNORM;
-    if (ldisc_input_room(&p->ld))
+    if (master_writable(p, 0))
         mask |= POLLOUT | POLLWRNORM;
     if (slave_gone(p))
         mask |= POLLHUP;
@@ -355,10 +357,20 @@ static long slave_read(struct file *f, struct uio *u, int64_t *pos)
         rc = pty_wait(p, t, nonblock, slave_readable, 0, NULL);
     else
         rc = slave_wait_raw(p, t, nonblock, u->resid);
-    if (rc == 0 && !p->master_closed) {
+    /* Chunk by chunk: all there is in raw mode, up to the end of one line in canonical mode. */
+    while (rc >= 0 && !p->master_closed && u->resid > 0) {
+        int lines = p->ld.nlines;
         size_t n = u->resid < sizeof(buf) ? u->resid : sizeof(buf);
         n = ldisc_read(&p->ld, buf, n);
-        rc = n ? uio_copy_out(u, buf, n) : 0;
+        long c = n ? uio_copy_out(u, buf, n) : 0;
+        if (c < 0) {
+            rc = rc ? rc : c;
+            break;
+        }
+        rc += c;
+        bool canon = p->ld.tio.c_lflag & ICANON;
+        if (n < sizeof(buf) || (canon && p->ld.nlines < lines) || ldisc_avail(&p->ld) == 0)
+            break;
     }
     pthread_mutex_unlock(&p->lock);
     waitq_wake_all(&p->wait);
