@@ -151,14 +151,11 @@ static long open_random(struct dentry *d, struct file *f, int flags)
 static long open_tty(struct dentry *d, struct file *f, int flags)
 {
     (void)d;
+    struct task *t = task_current();
+    int fd = tty_open_ctty(t);
     dev_t rdev;
-    if (tty_ctty_rdev(task_current(), &rdev) && major(rdev) >= 136 &&
-        major(rdev) < 136 + PTY_MAX / 256) {
-        long rc = pty_open_slave_rdev(rdev, f, flags | O_NOCTTY);
-        if (rc != -ENXIO)
-            return rc;
-    }
-    int fd = tty_open_ctty(task_current());
+    if (fd == -ENXIO && tty_ctty_rdev(t, &rdev)) /* no host fd: an emulated pty's slave */
+        return pty_open_slave_rdev(rdev, f, flags | O_NOCTTY);
     if (fd < 0)
         return fd;
     struct file *h = host_file_new(fd, f->flags, "/dev/tty");

@@ -24,7 +24,8 @@ def host_terminal(moat):
     m, s = os.openpty()
     name = os.ttyname(s)
     inner = "import os; a, b = os.openpty(); print('inner', os.ttyname(b))"
-    p = subprocess.Popen(moat + ["sh", "-c", f"tty; python3 -c \"{inner}\"; echo end"],
+    p = subprocess.Popen(moat + ["sh", "-c", f"tty; python3 -c \"{inner}\"; echo via-dev-tty >/dev/tty; "
+                                         "echo end"],
                          stdin=s, stdout=s, stderr=s, start_new_session=True)
     os.close(s)
     out = read_until(m, b"end\r\n", 60).decode(errors="replace")
@@ -34,6 +35,8 @@ def host_terminal(moat):
     check(lines[0] == name, "tty names the host terminal", f"want {name!r}: {out!r}")
     check(len(lines) > 1 and lines[1].startswith("inner /dev/pts/") and lines[1] != "inner " + name,
           "a pty opened inside gets another number", repr(out))
+    check(len(lines) > 2 and lines[2] == "via-dev-tty", "/dev/tty opens the host terminal",
+          repr(out))
 
 
 def main():
