@@ -106,9 +106,8 @@ static long next_index(long from)
     dev_t host[16];
     int n = tty_host_rdevs(host, 16);
     for (int i = 0; i < n; i++) {
-        unsigned int ma = major(host[i]);
-        long idx = (long)(ma - 136) * 256 + minor(host[i]);
-        if (ma >= 136 && ma < 136 + PTY_MAX / 256 && idx >= from && (next < 0 || idx < next))
+        long idx = pty_index_of(host[i]);
+        if (idx >= 0 && idx >= from && (next < 0 || idx < next))
             next = idx;
     }
     return next;

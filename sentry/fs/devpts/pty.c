@@ -39,6 +39,14 @@ static void pty_put(struct pty *p)
     free(p);
 }
 
+long pty_index_of(dev_t rdev)
+{
+    unsigned int ma = major(rdev);
+    if (ma < PTY_SLAVE_MAJOR || ma >= PTY_SLAVE_MAJOR + PTY_MAX / 256)
+        return -1;
+    return (long)(ma - PTY_SLAVE_MAJOR) * 256 + minor(rdev);
+}
+
 /* The pty at index, referenced, or NULL. */
 static struct pty *pty_find(unsigned int index)
 {
@@ -495,10 +503,10 @@ long pty_attach_slave(struct pty *p, struct file *f, bool noctty)
 
 long pty_open_slave_rdev(dev_t rdev, struct file *f, int flags)
 {
-    unsigned int ma = major(rdev), mi = minor(rdev);
-    if (ma < PTY_SLAVE_MAJOR || ma >= PTY_SLAVE_MAJOR + PTY_MAX / 256)
+    long index = pty_index_of(rdev);
+    if (index < 0)
         return -ENXIO;
-    struct pty *p = pty_find((ma - PTY_SLAVE_MAJOR) * 256 + mi);
+    struct pty *p = pty_find((unsigned int)index);
     if (!p)
         return -EIO; /* a node of a pty whose master has closed */
     long rc = pty_attach_slave(p, f, flags & O_NOCTTY);

@@ -15,6 +15,8 @@ struct file;
 
 /* The device number of slave index. */
 dev_t pty_slave_rdev(unsigned int index);
+/* The slave index a device number stands for, or -1 when it is no pty slave's. */
+long pty_index_of(dev_t rdev);
 /* Whether slave index exists (its master is open), and who owns its node. */
 bool pty_lookup(unsigned int index, uid_t *uid, gid_t *gid);
 /* The lowest existing index >= from, or -1. */
