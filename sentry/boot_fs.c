@@ -15,6 +15,7 @@
 #include "sentry/fs/gofer/gofer_fs.h"
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/fs/dev/dev.h"
+#include "sentry/fs/devpts/devpts.h"
 #include "sentry/fs/proc/proc.h"
 #include "sentry/fs/sys/sys.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
@@ -148,6 +149,7 @@ long boot_build_mounts(const struct boot_config *cfg, char *err, size_t errlen)
     } std_mounts[] = {
         {&proc_fs_type, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
         {&dev_fs_type, "/dev", "dev", MS_NOSUID},
+        {&devpts_fs_type, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC},
         {&tmpfs_fs_type, "/dev/shm", "shm", MS_NOSUID | MS_NODEV},
         {&sys_fs_type, "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY},
     };

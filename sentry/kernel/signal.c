@@ -149,6 +149,8 @@ static void prepare_job_control(struct thread_group *tg, int sig)
     }
 }
 
+struct waitq signal_fd_wait = WAITQ_INIT;
+
 /* The thread that takes a process-wide signal: the target if it does not block it, else any. */
 static struct task *choose_thread(struct task *target, int sig, bool group)
 {
@@ -200,6 +202,7 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
         tail = &(*tail)->next;
     *tail = q;
     p->set |= SIGBIT(sig);
+    waitq_wake_all(&signal_fd_wait); /* signalfd readers re-check (blocked signals too) */
     struct task *t = choose_thread(target, sig, group);
     if (t)
         task_interrupt(t);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sentry/kernel/wait.h"
+
 struct task;
 struct thread_group;
 
@@ -42,6 +44,10 @@ void signal_recalc(struct task *t);
 
 /* Wakes t if it is blocked in the sentry, and stops it if it runs application code. */
 void task_interrupt(struct task *t);
+
+/* Woken whenever a signal is queued to any task: signalfd readers and pollers sleep here and
+ * re-check their own pending sets (sentry/fs/anon/signalfd.c). */
+extern struct waitq signal_fd_wait;
 
 /* Removes and returns the first pending signal of t in `set` (its own queue, then the process's);
  * 0 if none. tasks_lock held. */

@@ -16,6 +16,7 @@
 #include "sentry/kernel/creds.h"
 #include "sentry/kernel/pgrp.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/syscalls/dispatch.h"
@@ -121,6 +122,49 @@ static void detach_locked(struct tty *tty, bool on_exit)
     tty->sid = 0;
     tty->pgrp = 0;
     put_locked(tty);
+}
+
+void tty_hangup(struct tty *tty)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    if (tty->sid) {
+        /* Linux's tty_signal_session_leader: the leader gets SIGHUP then SIGCONT, and the
+         * session loses its terminal. */
+        struct task *leader = task_lookup_locked(tty->sid);
+        if (leader && is_session_leader(leader->tg)) {
+            signal_send_locked(leader, SIGHUP, NULL, true, true);
+            signal_send_locked(leader, SIGCONT, NULL, true, true);
+        }
+        tty->sid = 0;
+        tty->pgrp = 0;
+        put_locked(tty);
+    }
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+}
+
+void tty_signal_foreground(struct tty *tty, int sig)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    pid_t fg = tty->sid ? tty->pgrp : 0;
+    if (fg)
+        pgrp_signal(fg, sig);
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+}
+
+bool tty_ctty_rdev(struct task *t, dev_t *rdev)
+{
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = t ? ctty_locked(t->tg) : NULL;
+    if (tty)
+        *rdev = tty->rdev;
+    pthread_mutex_unlock(&tty_lock);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    return tty != NULL;
 }
 
 void tty_set_initial_ctty_locked(struct thread_group *leader, struct tty *tty)
@@ -248,6 +292,18 @@ long tty_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg, 
     }
 }
 
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg)
+{
+    if (cmd != TIOCGPGRP && cmd != TIOCGSID)
+        return TTY_NOT_JOB_IOCTL;
+    pthread_mutex_lock(&tty_lock);
+    int id = cmd == TIOCGSID ? tty->sid : tty->sid ? tty->pgrp : 0;
+    pthread_mutex_unlock(&tty_lock);
+    if (cmd == TIOCGSID && !id)
+        return -ENOTTY; /* Linux's tiocgsid: no session */
+    return copy_out(t, arg, &id, sizeof(id));
+}
+
 static bool background_locked(struct tty *tty, const struct thread_group *tg)
 {
     return ctty_locked(tg) == tty && tty->pgrp && tty->pgrp != tg->pgid;
@@ -310,6 +366,46 @@ int tty_open_ctty(struct task *t)
     pthread_mutex_unlock(&tty_lock);
     pthread_mutex_unlock(&kernel->tasks_lock);
     return fd;
+}
+
+/* A record the sandbox holds a host fd of (its stdio's terminal, an exec's console). tty_lock. */
+static struct tty *host_record_locked(dev_t rdev)
+{
+    for (struct tty *tty = ttys; tty; tty = tty->next)
+        if (tty->rdev == rdev && tty->host_fd >= 0)
+            return tty;
+    return NULL;
+}
+
+bool tty_host_stat(dev_t rdev, struct stat *st)
+{
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = host_record_locked(rdev);
+    bool ok = tty && (!st || host_fstat(tty->host_fd, st) == 0);
+    pthread_mutex_unlock(&tty_lock);
+    return ok;
+}
+
+int tty_open_host(dev_t rdev)
+{
+    int fd = -ENXIO;
+    pthread_mutex_lock(&tty_lock);
+    struct tty *tty = host_record_locked(rdev);
+    if (tty && (fd = fcntl(tty->host_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        fd = -errno;
+    pthread_mutex_unlock(&tty_lock);
+    return fd;
+}
+
+int tty_host_rdevs(dev_t *out, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&tty_lock);
+    for (struct tty *tty = ttys; tty && n < max; tty = tty->next)
+        if (tty->host_fd >= 0)
+            out[n++] = tty->rdev;
+    pthread_mutex_unlock(&tty_lock);
+    return n;
 }
 
 pid_t tty_foreground_locked(dev_t rdev)

@@ -34,6 +34,11 @@ void tty_set_initial_ctty_locked(struct thread_group *leader, struct tty *tty);
  * file was opened for reading); TTY_NOT_JOB_IOCTL for any other cmd. */
 long tty_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg, bool readable);
 
+/* TIOCGPGRP and TIOCGSID through a pty's master: the slave's foreground group (0 without a
+ * session) and session (ENOTTY without one), whoever asks, as Linux answers for a pty pair;
+ * TTY_NOT_JOB_IOCTL for any other cmd. */
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg);
+
 /* The background check before a read (SIGTTIN), a write with TOSTOP or a termios change
  * (SIGTTOU) by t: 0 (go on), -EIO, or -ERESTARTSYS after sending sig to t's process group. */
 long tty_check_background(struct tty *tty, struct task *t, int sig);
@@ -45,12 +50,30 @@ bool tty_is_background(struct tty *tty, struct task *t);
  * -ENXIO when t has none. */
 int tty_open_ctty(struct task *t);
 
+/* Host terminals the sandbox holds, for devpts to show the host pty slaves among them under
+ * their own names (so that `tty` on the sandbox's stdio finds /dev/pts/N): whether one has
+ * device number rdev (and its host fstat, st may be NULL); a new host fd of it (the caller owns
+ * it) or -ENXIO; and their device numbers (up to max). */
+struct stat;
+bool tty_host_stat(dev_t rdev, struct stat *st);
+int tty_open_host(dev_t rdev);
+int tty_host_rdevs(dev_t *out, int max);
+
 /* The foreground process group of the host terminal rdev, 0 when it controls no session. */
 pid_t tty_foreground_locked(dev_t rdev);
 /* For /proc/PID/stat: tg's controlling terminal's device number and foreground group. */
 bool tty_of_process_locked(const struct thread_group *tg, dev_t *rdev, pid_t *fg);
 /* Whether a terminal still names pid as its session or foreground group (pids stay busy). */
 bool tty_pid_in_use_locked(pid_t pid);
+
+/* The terminal hangs up (a pty's master closed): its session's leader gets SIGHUP and SIGCONT
+ * and the session loses it. */
+void tty_hangup(struct tty *tty);
+/* Sends sig to the terminal's foreground process group, if it controls a session (a signal
+ * character typed on a pty's master, SIGWINCH after a resize). */
+void tty_signal_foreground(struct tty *tty, int sig);
+/* The device number of t's controlling terminal, false when it has none. */
+bool tty_ctty_rdev(struct task *t, dev_t *rdev);
 
 /* A session leader exits: its terminal's foreground group gets SIGHUP and the terminal is free
  * (Linux's rule for a pseudo-terminal). */

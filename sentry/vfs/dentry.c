@@ -1,6 +1,7 @@
 /* The dentry cache: dentries hashed by (parent, name) in one table, referenced by their children
  * and by the cache itself; unused dentries of evictable filesystems leave it in second-chance
- * order past a limit (each can pin a gofer fid); plus the rename lock and d_path. */
+ * order past a limit (each can pin a gofer fid); plus the rename lock, d_path and dir_emit_dots. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,4 +373,22 @@ long d_path_reach(const struct path *p, const struct path *root, char *buf, size
         plen += sizeof(suffix) - 1;
     }
     return (long)plen;
+}
+
+bool dir_emit_dots(struct file *f, struct dir_context *ctx)
+{
+    if (ctx->pos == 0) {
+        if (!ctx->emit(ctx, ".", 1, f->inode->ino, DT_DIR, 1))
+            return false;
+        ctx->pos = 1;
+    }
+    if (ctx->pos == 1) {
+        struct dentry *parent = dentry_get_parent(f->dentry);
+        uint64_t pino = parent->inode ? parent->inode->ino : f->inode->ino;
+        dentry_put(parent);
+        if (!ctx->emit(ctx, "..", 2, pino, DT_DIR, 2))
+            return false;
+        ctx->pos = 2;
+    }
+    return true;
 }

@@ -206,6 +206,9 @@ void dentry_put(struct dentry *d);
 void d_instantiate(struct dentry *d, struct inode *ino);
 /* Unlink/rmdir succeeded: the dentry becomes dead and leaves the cache. */
 void d_delete(struct dentry *d);
+/* Emits "." and ".." (positions 0 and 1, leaving ctx->pos at 2) for a directory file's
+ * iterate (dentry.c); false when the caller's buffer filled up first. */
+bool dir_emit_dots(struct file *f, struct dir_context *ctx);
 /* The dentry (and every cached dentry below it) leaves the cache without dying: its object
  * still exists but must be looked up again (a failed revalidate). */
 void d_drop(struct dentry *d);

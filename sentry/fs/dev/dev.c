@@ -1,6 +1,7 @@
 /* devfs: a tmpfs (so root may still mknod in it) populated at mount with the device nodes of a
  * container's /dev, the fd and std{in,out,err} links into /proc/self/fd, and shm/.
- * TODO(pty issue): ptmx and pts/ (a devpts of our own), console. */
+ * ptmx is a node of its own (5:2) and pts/ the mount point of devpts (sentry/fs/devpts).
+ * TODO: console. */
 #include "sentry/fs/dev/dev.h"
 
 #include <errno.h>
@@ -14,8 +15,8 @@ static const struct {
     const char *name;
     unsigned int major, minor;
 } dev_nodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-    {"tty", 5, 0},
+    {"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8},
+    {"urandom", 1, 9}, {"tty", 5, 0},  {"ptmx", 5, 2},
 };
 
 static const struct {
@@ -66,6 +67,8 @@ static long dev_mount(const struct fs_type *type, const char *source, unsigned l
         rc = add_entry(*root, dev_links[i].name, NODE_LINK, 0777, 0, dev_links[i].target);
     if (rc == 0)
         rc = add_entry(*root, "shm", NODE_DIR, 01777, 0, NULL);
+    if (rc == 0)
+        rc = add_entry(*root, "pts", NODE_DIR, 0755, 0, NULL);
     if (rc < 0 && *root) {
         dentry_put(*root);
         *root = NULL;

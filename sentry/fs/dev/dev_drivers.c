@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sentry/fs/dev/dev.h"
+#include "sentry/fs/devpts/pty.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/fs/proc/forward_file.h"
 #include "sentry/kernel/kernel.h"
@@ -144,12 +146,16 @@ static long open_random(struct dentry *d, struct file *f, int flags)
     return 0;
 }
 
-/* /dev/tty: the caller's controlling terminal (a host terminal: tty.c), ENXIO without one. */
+/* /dev/tty: the caller's controlling terminal (a host terminal: tty.c, or an emulated pty's
+ * slave), ENXIO without one. */
 static long open_tty(struct dentry *d, struct file *f, int flags)
 {
     (void)d;
-    (void)flags;
-    int fd = tty_open_ctty(task_current());
+    struct task *t = task_current();
+    int fd = tty_open_ctty(t);
+    dev_t rdev;
+    if (fd == -ENXIO && tty_ctty_rdev(t, &rdev)) /* no host fd: an emulated pty's slave */
+        return pty_open_slave_rdev(rdev, f, flags | O_NOCTTY);
     if (fd < 0)
         return fd;
     struct file *h = host_file_new(fd, f->flags, "/dev/tty");
@@ -170,6 +176,7 @@ static void register_drivers(void)
     vfs_register_chrdev(1, 8, open_random);
     vfs_register_chrdev(1, 9, open_random);
     vfs_register_chrdev(5, 0, open_tty);
+    pty_register_drivers();
 }
 
 void dev_register_drivers(void)

@@ -107,3 +107,78 @@ bool tty_of_process_locked(const struct thread_group *tg, dev_t *rdev, pid_t *fg
     (void)tg, (void)rdev, (void)fg;
     return false;
 }
+bool tty_ctty_rdev(struct task *t, dev_t *rdev)
+{
+    (void)t, (void)rdev;
+    return false;
+}
+/* Emulated ptys (sentry/fs/devpts) keep a record per slave; any non-NULL pointer does here. */
+struct tty *tty_get(dev_t rdev, int host_fd)
+{
+    static char record;
+    (void)rdev, (void)host_fd;
+    return (struct tty *)&record;
+}
+void tty_hangup(struct tty *tty)
+{
+    (void)tty;
+}
+void tty_signal_foreground(struct tty *tty, int sig)
+{
+    (void)tty, (void)sig;
+}
+__attribute__((weak)) int task_nofile(struct task *t)
+{
+    (void)t;
+    return 1024;
+}
+/* Emulated ptys wait through the kernel's wait queues: without a current task (these tests
+ * have none) a wait that is not satisfied at once returns EAGAIN, so nothing here sleeps. */
+#include "sentry/kernel/wait.h"
+void waitq_init(struct waitq *q)
+{
+    pthread_mutex_init(&q->lock, NULL);
+    q->head = NULL;
+}
+void waitq_add(struct waitq *q, struct waitq_entry *e, struct task *t)
+{
+    (void)q, (void)e, (void)t;
+}
+void waitq_remove(struct waitq *q, struct waitq_entry *e)
+{
+    (void)q, (void)e;
+}
+void waitq_wake_all(struct waitq *q)
+{
+    (void)q;
+}
+long task_sleep(struct task *t, const struct timespec *deadline)
+{
+    (void)t, (void)deadline;
+    return -512; /* ERESTARTSYS */
+}
+struct timespec deadline_after(const struct timespec *rel)
+{
+    return *rel;
+}
+/* No host terminal is held here: devpts shows only emulated ptys. */
+bool tty_host_stat(dev_t rdev, struct stat *st)
+{
+    (void)rdev, (void)st;
+    return false;
+}
+int tty_open_host(dev_t rdev)
+{
+    (void)rdev;
+    return -ENXIO;
+}
+int tty_host_rdevs(dev_t *out, int max)
+{
+    (void)out, (void)max;
+    return 0;
+}
+long tty_master_ioctl(struct tty *tty, struct task *t, unsigned int cmd, uint64_t arg)
+{
+    (void)tty, (void)t, (void)cmd, (void)arg;
+    return TTY_NOT_JOB_IOCTL;
+}

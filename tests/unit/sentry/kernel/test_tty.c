@@ -6,7 +6,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "sentry/kernel/creds.h"
 #include "sentry/kernel/pgrp.h"
@@ -60,6 +64,16 @@ int pgrp_signal(pid_t pgid, int sig)
     if (nsent < 16)
         sent[nsent++] = (struct sent){pgid, sig};
     return 1;
+}
+
+/* A signal to one process: recorded with its pid negated, to tell it from a group's. */
+long signal_send_locked(struct task *target, int sig, const siginfo_t *info, bool group,
+                        bool from_kernel)
+{
+    (void)info, (void)group, (void)from_kernel;
+    if (nsent < 16)
+        sent[nsent++] = (struct sent){-target->tid, sig};
+    return 0;
 }
 
 long copy_in(struct task *t, void *dst, uaddr_t src, size_t n)
@@ -317,4 +331,71 @@ Test(tty, session_leader_exit_hangs_up_the_foreground)
     cr_assert_not(tty_of_process_locked(job->tg, &rdev, &fg));
     cr_assert_eq(tty_open_ctty(job), -ENXIO);
     tty_put(tty);
+}
+
+Test(tty, hangup_signals_the_session_leader_and_frees_the_terminal)
+{
+    struct tty *tty = tty_get(makedev(136, 11), -1);
+    struct task *leader = proc(20, 20, 20, false);
+    struct task *job = proc(21, 21, 20, false);
+    cr_assert_eq(tty_ioctl(tty, leader, TIOCSCTTY, 0, true), 0);
+    int pg = 21;
+    cr_assert_eq(ioc(tty, leader, TIOCSPGRP, &pg), 0);
+    dev_t rdev;
+    cr_assert(tty_ctty_rdev(job, &rdev) && rdev == makedev(136, 11));
+    int id = -1;
+    struct task *outsider = proc(30, 30, 30, false);
+    cr_assert_eq(tty_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id, true), -ENOTTY);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 21, "the master answers anyone");
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGSID, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 20);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCSPGRP, 0), TTY_NOT_JOB_IOCTL);
+    tty_signal_foreground(tty, SIGWINCH);
+    cr_assert(nsent == 1 && sent[0].pgid == 21 && sent[0].sig == SIGWINCH);
+    tty_hangup(tty);
+    /* Linux's tty_signal_session_leader: SIGHUP then SIGCONT to the leader alone. */
+    cr_assert_eq(nsent, 3);
+    cr_assert(sent[1].pgid == -20 && sent[1].sig == SIGHUP);
+    cr_assert(sent[2].pgid == -20 && sent[2].sig == SIGCONT);
+    cr_assert_not(tty_ctty_rdev(job, &rdev));
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGPGRP, (uint64_t)(uintptr_t)&id), 0);
+    cr_assert_eq(id, 0);
+    cr_assert_eq(tty_master_ioctl(tty, outsider, TIOCGSID, (uint64_t)(uintptr_t)&id), -ENOTTY);
+    tty_signal_foreground(tty, SIGINT); /* no session: no one to signal */
+    cr_assert_eq(nsent, 3);
+    tty_hangup(tty); /* twice is harmless */
+    cr_assert_eq(nsent, 3);
+    tty_put(tty);
+}
+
+Test(tty, host_terminals_the_sandbox_holds_are_found_by_device_number)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0);
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    cr_assert(s >= 0);
+    struct stat want, got;
+    cr_assert_eq(fstat(s, &want), 0);
+    cr_assert_not(tty_host_stat(want.st_rdev, NULL));
+    struct tty *tty = tty_get_host(s);
+    cr_assert_not_null(tty);
+    cr_assert(tty_host_stat(want.st_rdev, &got));
+    cr_assert(got.st_rdev == want.st_rdev && got.st_ino == want.st_ino &&
+              got.st_dev == want.st_dev);
+    dev_t rdevs[4];
+    cr_assert_eq(tty_host_rdevs(rdevs, 4), 1);
+    cr_assert_eq(rdevs[0], want.st_rdev);
+    int fd = tty_open_host(want.st_rdev);
+    cr_assert_geq(fd, 0);
+    cr_assert(fstat(fd, &got) == 0 && got.st_rdev == want.st_rdev);
+    close(fd);
+    cr_assert_eq(tty_open_host(makedev(136, 4000 % 256)), -ENXIO);
+    struct tty *emulated = tty_get(makedev(136, 200), -1); /* no host fd: not a host terminal */
+    cr_assert_not(tty_host_stat(makedev(136, 200), NULL));
+    tty_put(emulated);
+    tty_put(tty);
+    cr_assert_not(tty_host_stat(want.st_rdev, NULL), "gone with its last reference");
+    close(s);
+    close(m);
 }

@@ -39,13 +39,14 @@ static struct file *open_dev(const char *path, int flags)
 Test(dev, nodes_and_links)
 {
     cr_assert_gt(harness_list("/dev", buf, sizeof(buf)), 0);
-    cr_assert_str_eq(buf, ".\n..\nnull\nzero\nfull\nrandom\nurandom\ntty\nfd\nstdin\nstdout\n"
-                          "stderr\nshm\n");
+    cr_assert_str_eq(buf, ".\n..\nnull\nzero\nfull\nrandom\nurandom\ntty\nptmx\nfd\nstdin\n"
+                          "stdout\nstderr\nshm\npts\n");
     static const struct {
         const char *path;
         unsigned int major, minor;
     } nodes[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-                 {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+                 {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+                 {"/dev/ptmx", 5, 2}};
     for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
         struct kstat st;
         cr_assert_eq(harness_stat(nodes[i].path, &st), 0);

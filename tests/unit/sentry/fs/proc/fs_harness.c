@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "sentry/fs/dev/dev.h"
+#include "sentry/fs/devpts/devpts.h"
 #include "sentry/fs/proc/proc.h"
 #include "sentry/fs/sys/sys.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
@@ -128,6 +129,13 @@ void harness_boot(void)
     mount_on(&sys_fs_type, "sys", MS_RDONLY, "sysfs");
     struct task *init = harness_task(1, 1, "init");
     harness_set_current(init);
+    struct path pts;
+    struct dentry *pts_root;
+    if (vfs_lookup(init, AT_FDCWD, "/dev/pts", 0, &pts) != 0 ||
+        devpts_fs_type.mount(&devpts_fs_type, "devpts", MS_NOSUID, NULL, &pts_root) != 0)
+        abort();
+    mount_attach(mount_new(pts_root, MS_NOSUID, "devpts"), &pts);
+    path_put(&pts);
 }
 
 struct task *harness_task(pid_t tid, pid_t tgid, const char *comm)

@@ -415,7 +415,8 @@ Test(proc, mounts_and_mountinfo)
     cr_assert_str_eq(buf, "rootfs / tmpfs rw,relatime 0 0\n"
                           "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
                           "dev /dev tmpfs rw,nosuid,relatime 0 0\n"
-                          "sysfs /sys sysfs ro,relatime 0 0\n");
+                          "sysfs /sys sysfs ro,relatime 0 0\n"
+                          "devpts /dev/pts devpts rw,nosuid,relatime 0 0\n");
     cr_assert_gt(harness_read("/proc/self/mountinfo", buf, sizeof(buf)), 0);
     char *second = strchr(buf, '\n') + 1;
     int id, parent;
