@@ -17,6 +17,7 @@
 #include "sentry/boot_fs.h"
 #include "platform/host_confine.h"
 #include "sentry/confine/confine.h"
+#include "sentry/net/netlink_route.h"
 #include "sentry/control.h"
 #include "sentry/fs/host/host_file.h"
 #include "sentry/kernel/kernel.h"
@@ -127,6 +128,7 @@ int sentry_boot(int config_fd)
      * glibc's malloc would open /sys/devices/system/cpu/online (get_nprocs) the first time many
      * threads contend for arenas, unless the arena limit is set: set it here. */
     host_snapshot();
+    netlink_route_snapshot(); /* getifaddrs: a host netlink socket, before the seccomp filter */
     host_fd_names_record(cfg.stdio_fds, 3); /* what /proc/PID/fd shows for init's stdio */
     mallopt(M_ARENA_MAX, 8 * (host_snapshot()->ncpus > 0 ? host_snapshot()->ncpus : 1));
 

@@ -93,5 +93,7 @@ struct socket *file_socket(struct file *f);
 long unix_socket_init(struct socket *s, struct task *t);
 long unix_socket_pair(struct socket *a, struct socket *b, struct task *t);
 long inet_socket_init(struct socket *s, struct task *t);
+/* AF_NETLINK, NETLINK_ROUTE only: answered by the sentry (netlink.c, netlink_route.c). */
+long netlink_socket_init(struct socket *s, struct task *t);
 
 #endif
