@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <sys/utsname.h>
 
+#include "sentry/kernel/creds.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/syscalls/syscall_handlers.h"
@@ -28,6 +29,33 @@ long sys_uname(struct task *t, uaddr_t name)
     snprintf(u.machine, sizeof(u.machine), (t->personality & 0xff) == 0x0008 ? "i686" : "x86_64");
     snprintf(u.domainname, sizeof(u.domainname), "%s", kernel->domainname);
     return copy_out(t, name, &u, sizeof(u));
+}
+
+/* sethostname/setdomainname: the sandbox's own UTS names (the host's are never touched); as
+ * Linux, at most 64 bytes, and only with CAP_SYS_ADMIN. */
+static long set_uts_name(struct task *t, char *field, size_t size, uaddr_t name, int len)
+{
+    if (len < 0 || (size_t)len >= size)
+        return -EINVAL;
+    if (!creds_capable(&t->creds, CAP_SYS_ADMIN))
+        return -EPERM;
+    char buf[65] = {0};
+    if (len && copy_in(t, buf, name, (size_t)len) < 0)
+        return -EFAULT;
+    pthread_mutex_lock(&kernel->tasks_lock); /* against a concurrent set; readers copy as is */
+    memcpy(field, buf, size);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    return 0;
+}
+
+long sys_sethostname(struct task *t, uaddr_t name, int len)
+{
+    return set_uts_name(t, kernel->hostname, sizeof(kernel->hostname), name, len);
+}
+
+long sys_setdomainname(struct task *t, uaddr_t name, int len)
+{
+    return set_uts_name(t, kernel->domainname, sizeof(kernel->domainname), name, len);
 }
 
 /* personality(2): the execution domain is only recorded (moat runs x86-64 Linux binaries);

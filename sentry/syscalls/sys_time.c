@@ -70,6 +70,34 @@ long sys_clock_getres(struct task *t, int which, uaddr_t tp)
     return tp ? copy_out(t, tp, &ts, sizeof(ts)) : 0;
 }
 
+/* Setting the time: the sandbox may never set the host's clock, so it answers as Linux does
+ * to a process without CAP_SYS_TIME, after the same argument checks (only CLOCK_REALTIME can be
+ * set at all: the others are EINVAL; a bad time is EINVAL). */
+long sys_clock_settime(struct task *t, int which, uaddr_t tp)
+{
+    if (which != CLOCK_REALTIME)
+        return -EINVAL;
+    struct timespec ts;
+    if (copy_in(t, &ts, tp, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+        return -EINVAL;
+    return -EPERM;
+}
+
+long sys_settimeofday(struct task *t, uaddr_t tv, uaddr_t tz)
+{
+    struct timeval v;
+    struct timezone z;
+    if (tv && copy_in(t, &v, tv, sizeof(v)) < 0)
+        return -EFAULT;
+    if (tz && copy_in(t, &z, tz, sizeof(z)) < 0)
+        return -EFAULT;
+    if (tv && (v.tv_sec < 0 || v.tv_usec < 0 || v.tv_usec >= 1000000))
+        return -EINVAL;
+    return -EPERM;
+}
+
 long sys_gettimeofday(struct task *t, uaddr_t tv, uaddr_t tz)
 {
     struct timeval now;

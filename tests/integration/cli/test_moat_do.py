@@ -119,6 +119,15 @@ def main():
 
     signals(m)
 
+    # The sandbox's own UTS names; the host's clock is never set.
+    rc, out, err = run(m, ["do", "--", "/bin/sh", "-c",
+                           "hostname inside && hostname && cat /proc/sys/kernel/hostname && "
+                           "domainname dom && domainname; date -s 2020-01-01 >/dev/null; echo date=$?"])
+    check(rc == 0 and out == "inside\ninside\ndom\ndate=1\n" and
+          "Operation not permitted" in err, "hostname and domainname set the sandbox's names; "
+          "date -s is EPERM", out + err)
+    check(os.uname().nodename != "inside", "the host's hostname is unchanged")
+
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)", file=sys.stderr)
         return 1
