@@ -157,6 +157,10 @@ static long send_once(struct inet_sock *in, struct task *t, struct sock_msg *m, 
         h.msg_name = &m->name;
         h.msg_namelen = m->namelen;
     }
+    if (m->raw_controllen) { /* IP/IPv6-level messages only (sys_sockmsg.c keeps no others) */
+        h.msg_control = m->raw_control;
+        h.msg_controllen = m->raw_controllen;
+    }
     for (;;) {
         ssize_t r = sendmsg(in->fd, &h, (flags & INET_SEND_FLAGS) | MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r >= 0)
@@ -174,8 +178,6 @@ static long send_once(struct inet_sock *in, struct task *t, struct sock_msg *m, 
 static long inet_sendmsg(struct socket *s, struct task *t, struct sock_msg *m, int flags)
 {
     struct inet_sock *in = inet_of(s);
-    if (m->nfiles > 0)
-        return -EINVAL; /* SCM_RIGHTS is AF_UNIX's */
     size_t total = m->data->resid;
     bool stream = s->type == SOCK_STREAM;
     if (!stream && total > INET_DGRAM_MAX)
@@ -228,6 +230,10 @@ static long inet_recvmsg(struct socket *s, struct task *t, struct sock_msg *m, i
         struct iovec iov = {buf, n};
         struct msghdr h = {
             .msg_iov = &iov, .msg_iovlen = 1, .msg_name = &m->name, .msg_namelen = sizeof(m->name)};
+        if (m->raw_control_cap && got == 0) { /* the first read's ancillary data */
+            h.msg_control = m->raw_control;
+            h.msg_controllen = m->raw_control_cap;
+        }
         /* Datagrams: always learn the real length, to report MSG_TRUNC. */
         int hf = (flags & INET_RECV_FLAGS) | MSG_DONTWAIT | (stream ? 0 : MSG_TRUNC);
         ssize_t r = recvmsg(in->fd, &h, hf);
@@ -242,6 +248,9 @@ static long inet_recvmsg(struct socket *s, struct task *t, struct sock_msg *m, i
             continue;
         }
         m->namelen = h.msg_namelen;
+        if (h.msg_control)
+            m->raw_controllen = h.msg_controllen;
+        m->flags_out |= h.msg_flags & MSG_CTRUNC; /* also when the application gave no room */
         size_t have = (size_t)r < n ? (size_t)r : n;
         long c = have ? uio_copy_out(m->data, buf, have) : 0;
         if (c < 0) {

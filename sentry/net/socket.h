@@ -39,6 +39,11 @@ struct sock_msg {
     bool has_creds;
     struct sock_creds creds;
     int flags_out; /* recv: MSG_TRUNC, MSG_EOR... */
+    /* Control messages a host-socket family passes through as they are (inet: the IP and IPv6
+     * levels, and what the host delivers: hop limits, TTLs, pktinfo, timestamps; never fds).
+     * send: the application's; recv: room for raw_control_cap bytes, raw_controllen used. */
+    unsigned char *raw_control;
+    size_t raw_controllen, raw_control_cap;
 };
 
 struct socket_ops {

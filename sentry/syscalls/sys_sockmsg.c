@@ -1,6 +1,7 @@
 /* sendto, recvfrom, sendmsg, recvmsg, sendmmsg, recvmmsg: msghdr, iovec and control-message
  * (SCM_RIGHTS, SCM_CREDENTIALS) copies between the application and sentry/net's sock_msg. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdlib.h>
@@ -24,6 +25,24 @@ static void drop_files(struct sock_msg *m)
     free(m->files);
     m->files = NULL;
     m->nfiles = 0;
+    free(m->raw_control);
+    m->raw_control = NULL;
+    m->raw_controllen = m->raw_control_cap = 0;
+}
+
+static bool is_inet(const struct socket *s)
+{
+    return s->family == AF_INET || s->family == AF_INET6;
+}
+
+/* Keeps an IP- or IPv6-level control message of an inet socket for the host (raw). */
+static long keep_raw(struct sock_msg *m, const void *cmsg, size_t len, size_t total)
+{
+    if (!m->raw_control && !(m->raw_control = calloc(1, total)))
+        return -ENOMEM;
+    memcpy(m->raw_control + m->raw_controllen, cmsg, len);
+    m->raw_controllen += CMSG_ALIGN(len);
+    return 0;
 }
 
 /* SCM_CREDENTIALS a sender may claim: its own pid and ids, or any with the capability. */
@@ -83,7 +102,9 @@ static long control_in(struct task *t, struct socket *s, uaddr_t uctl, size_t le
         size_t dlen = h.cmsg_len - CMSG_LEN(0);
         if (h.cmsg_level == SOL_SOCKET) {
             if (h.cmsg_type == SCM_RIGHTS) {
-                if (s->family != AF_UNIX)
+                if (is_inet(s))
+                    ; /* ignored, as Linux's UDP and TCP do: no fd goes anywhere */
+                else if (s->family != AF_UNIX)
                     rc = -EINVAL;
                 else if (dlen / sizeof(int) > 0) {
                     int fds[SOCK_SCM_MAX_FD + 1];
@@ -109,6 +130,8 @@ static long control_in(struct task *t, struct socket *s, uaddr_t uctl, size_t le
             } else {
                 rc = -EINVAL;
             }
+        } else if (is_inet(s) && (h.cmsg_level == IPPROTO_IP || h.cmsg_level == IPPROTO_IPV6)) {
+            rc = keep_raw(m, buf + off, h.cmsg_len, len + CMSG_ALIGN(1));
         }
         off += CMSG_ALIGN(h.cmsg_len);
     }
@@ -168,6 +191,10 @@ static long control_out(struct task *t, struct sock_msg *m, uaddr_t uctl, size_t
             *flags |= MSG_CTRUNC;
     }
     long rc = 0;
+    if (m->raw_controllen && used + m->raw_controllen <= cap) { /* the host's, as it gave them */
+        memcpy(buf + used, m->raw_control, m->raw_controllen);
+        used += m->raw_controllen;
+    }
     if (used && copy_out(t, uctl, buf, used) < 0)
         rc = -EFAULT; /* the fds stay installed, as Linux's put_user failures leave them */
     free(buf);
@@ -224,6 +251,13 @@ static long do_recvmsg(struct task *t, struct socket *s, struct file *f, uaddr_t
     struct uio u;
     uio_init_user(&u, t, segs, (int)h.msg_iovlen);
     struct sock_msg m = {.data = &u};
+    if (is_inet(s) && h.msg_control && h.msg_controllen >= sizeof(struct cmsghdr)) {
+        m.raw_control_cap = h.msg_controllen < CONTROL_MAX ? h.msg_controllen : CONTROL_MAX;
+        if (!(m.raw_control = calloc(1, m.raw_control_cap))) {
+            free(segs);
+            return -ENOMEM;
+        }
+    }
     rc = s->ops->recvmsg(s, t, &m, sock_flags(f, flags & ~MSG_CMSG_CLOEXEC));
     free(segs);
     if (rc < 0) {
