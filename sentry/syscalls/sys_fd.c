@@ -142,6 +142,14 @@ long sys_fcntl(struct task *t, int fd, unsigned int cmd, unsigned long arg)
             rc = 0;
         }
         break;
+    case F_NOTIFY:
+        /* dnotify: accepted on directories, but no SIGIO ever comes (inotify is the way to
+         * watch; docs/vfs.md). */
+        rc = path_only ? -EBADF : f->dentry && inode_is_dir(f->dentry->inode) ? 0 : -ENOTDIR;
+        break;
+    case F_GETLEASE:
+        rc = path_only ? -EBADF : F_UNLCK; /* no leases are ever granted */
+        break;
     default:
         rc = f->ops->fcntl ? f->ops->fcntl(f, t, cmd, arg) : -EINVAL;
     }

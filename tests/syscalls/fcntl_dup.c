@@ -146,6 +146,21 @@ static void ioctls(void)
     close(fd);
 }
 
+/* F_NOTIFY is accepted on a directory (DN_MULTISHOT does not fit an int: the argument is a
+ * long), ENOTDIR elsewhere; F_GETLEASE of a file nobody leased is F_UNLCK. */
+static void notify_and_lease(void)
+{
+    int dir = open(".", O_RDONLY | O_DIRECTORY);
+    ct_result("F_NOTIFY DN_MODIFY|DN_MULTISHOT on a directory",
+              fcntl(dir, F_NOTIFY, DN_MODIFY | DN_MULTISHOT));
+    ct_result("F_NOTIFY 0 (off)", fcntl(dir, F_NOTIFY, 0));
+    close(dir);
+    int fd = open("f", O_RDONLY);
+    ct_expect_errno("F_NOTIFY on a file", fcntl(fd, F_NOTIFY, DN_MODIFY), ENOTDIR);
+    ct_check("F_GETLEASE is F_UNLCK", fcntl(fd, F_GETLEASE) == F_UNLCK);
+    close(fd);
+}
+
 int main(void)
 {
     ct_scratch_enter(&s, "fcntl_dup");
@@ -154,6 +169,7 @@ int main(void)
     dupfd();
     status_flags();
     ioctls();
+    notify_and_lease();
     ct_scratch_leave(&s);
     return 0;
 }
