@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "sentry/fs/anon/pidfd.h"
+
 #include "sentry/confine/confine.h"
 #include "sentry/control.h"
 #include "sentry/kernel/cputime.h"
@@ -135,6 +137,7 @@ static void process_exit(struct thread_group *tg, int status)
     pgrp_exit_orphans(tg);
     tg->zombie = true;
     tg->group_exit_status = status;
+    waitq_wake_all(&pidfd_exit_wait);
 
     /* Orphans go to the nearest living subreaper ancestor (PR_SET_CHILD_SUBREAPER), else init
      * (or nowhere when init itself is leaving). */

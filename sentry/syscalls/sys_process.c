@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "sentry/fs/anon/pidfd.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
@@ -172,6 +173,21 @@ long sys_waitid(struct task *t, int which, pid_t upid, uaddr_t infop, int option
         return -EINVAL;
     if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
         return -EINVAL;
+    bool pidfd_nonblock = false;
+    if (which == P_PIDFD) { /* the process a pidfd names; its O_NONBLOCK makes the wait so */
+        struct file *f = task_file(t, upid, false);
+        if (!f)
+            return -EBADF;
+        struct thread_group *tg = pidfd_tg(f);
+        which = P_PID;
+        upid = tg ? tg->tgid : -1;
+        pidfd_nonblock = f->flags & O_NONBLOCK;
+        file_put(f);
+        if (!tg)
+            return -EINVAL;
+        if (pidfd_nonblock)
+            options |= WNOHANG;
+    }
     if (which != P_ALL && which != P_PID && which != P_PGID)
         return -EINVAL;
     if (which == P_PID && upid <= 0)
@@ -182,6 +198,8 @@ long sys_waitid(struct task *t, int which, pid_t upid, uaddr_t infop, int option
     long rc = kernel_wait(t, which, which == P_ALL ? 0 : upid, options, &r);
     if (rc < 0)
         return rc;
+    if (rc == 0 && pidfd_nonblock)
+        return -EAGAIN; /* Linux: a nonblocking pidfd's process has not exited yet */
     if (infop) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));

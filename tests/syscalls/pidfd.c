@@ -1,0 +1,97 @@
+/* Conformance: pidfd_open (readable once the process exits, always close-on-exec, ENOENT for a
+ * thread that is not a process (Linux 6.9+), EINVAL for bad flags, ESRCH for no such pid),
+ * waitid(P_PIDFD) (EAGAIN on a PIDFD_NONBLOCK pidfd of a running child), pidfd_send_signal
+ * (delivers like kill, ESRCH once the process has exited, EBADF for other fds, EINVAL for two
+ * scope flags at once), read EINVAL. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/syscalls/conformance.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static int pidfd_open(pid_t pid, unsigned flags)
+{
+    return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+static long send_signal(int fd, int sig, unsigned flags)
+{
+    return syscall(SYS_pidfd_send_signal, fd, sig, NULL, flags);
+}
+
+static pid_t child_sleeping(int ms)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(ms * 1000);
+        _exit(3);
+    }
+    return pid;
+}
+
+static volatile pid_t thread_tid;
+static void *thread_main(void *arg)
+{
+    (void)arg;
+    thread_tid = (pid_t)syscall(SYS_gettid);
+    pause();
+    return NULL;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pid_t pid = child_sleeping(200);
+    int fd = pidfd_open(pid, 0);
+    ct_check("pidfd_open", fd >= 0);
+    ct_check("close-on-exec", (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    struct pollfd p = {fd, POLLIN, 0};
+    ct_result("poll while it runs", poll(&p, 1, 0));
+    ct_result("poll until it exits", poll(&p, 1, 5000));
+    printf("revents: %s\n", p.revents & POLLIN ? "POLLIN" : "none");
+    char b;
+    ct_expect_errno("read a pidfd", read(fd, &b, 1), EINVAL);
+    siginfo_t si = {0};
+    ct_result("waitid P_PIDFD", waitid(P_PIDFD, fd, &si, WEXITED));
+    printf("status %d, pid right: %s\n", si.si_status, si.si_pid == pid ? "yes" : "no");
+    ct_expect_errno("signal a reaped process", send_signal(fd, SIGTERM, 0), ESRCH);
+    close(fd);
+
+    pid = child_sleeping(10000);
+    fd = pidfd_open(pid, 0);
+    ct_expect_errno("pidfd_send_signal flags 3", send_signal(fd, SIGTERM, 3), EINVAL);
+    ct_expect_errno("pidfd_send_signal flags 8", send_signal(fd, SIGTERM, 8), EINVAL);
+    ct_result("pidfd_send_signal SIGTERM", send_signal(fd, SIGTERM, 0));
+    int status;
+    waitpid(pid, &status, 0);
+    ct_check("it died of SIGTERM", WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    close(fd);
+
+    pid = child_sleeping(300);
+    fd = pidfd_open(pid, O_NONBLOCK);
+    ct_expect_errno("waitid a running child by a nonblocking pidfd",
+                    waitid(P_PIDFD, fd, &si, WEXITED), EAGAIN);
+    waitpid(pid, &status, 0);
+    close(fd);
+
+    pthread_t th;
+    pthread_create(&th, NULL, thread_main, NULL);
+    while (!thread_tid)
+        usleep(1000);
+    ct_expect_errno("pidfd_open of a thread", pidfd_open(thread_tid, 0), ENOENT);
+    ct_expect_errno("pidfd_open flags 1", pidfd_open(getpid(), 1), EINVAL);
+    ct_expect_errno("pidfd_open pid 0", pidfd_open(0, 0), EINVAL);
+    ct_expect_errno("pidfd_open a missing pid", pidfd_open(4000000, 0), ESRCH);
+    ct_expect_errno("pidfd_send_signal on stdin", send_signal(0, SIGTERM, 0), EBADF);
+    return 0;
+}
