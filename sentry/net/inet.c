@@ -365,7 +365,10 @@ long inet_socket_init(struct socket *s, struct task *t)
     (void)t;
     if (s->type != SOCK_STREAM && s->type != SOCK_DGRAM)
         return -ESOCKTNOSUPPORT;
-    if (s->protocol != 0 && s->protocol != (s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+    /* UDP-Lite (RFC 3815) is UDP with partial checksums: the same datagram paths. */
+    bool udplite = s->type == SOCK_DGRAM && s->protocol == IPPROTO_UDPLITE;
+    if (s->protocol != 0 && !udplite &&
+        s->protocol != (s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     int fd = socket(s->family, s->type | SOCK_NONBLOCK | SOCK_CLOEXEC, s->protocol);
     if (fd < 0)

@@ -13,7 +13,8 @@ const long inet_sol_socket_opts[] = {
 };
 const size_t inet_sol_socket_nopts = sizeof(inet_sol_socket_opts) / sizeof(long);
 
-const long inet_opt_levels[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IP, IPPROTO_IPV6};
+const long inet_opt_levels[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IP, IPPROTO_IPV6,
+                                IPPROTO_UDPLITE};
 const size_t inet_opt_nlevels = sizeof(inet_opt_levels) / sizeof(long);
 
 long inet_opt_allowed(int level, int name)

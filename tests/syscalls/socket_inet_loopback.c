@@ -178,6 +178,31 @@ static void inet6(void)
     close(s);
 }
 
+/* UDP-Lite: datagrams with a partial checksum coverage (UDPLITE_SEND_CSCOV at its own level). */
+static void udplite(void)
+{
+    int r = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE), w = socket(AF_INET, SOCK_DGRAM, 136);
+    ct_check("UDP-Lite sockets", r >= 0 && w >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof(a);
+    bind(r, (struct sockaddr *)&a, sizeof(a));
+    getsockname(r, (struct sockaddr *)&a, &l);
+    int cov = 8;
+    ct_result("UDPLITE_SEND_CSCOV 8", setsockopt(w, IPPROTO_UDPLITE, 10, &cov, sizeof(cov)));
+    ct_result("send over UDP-Lite", sendto(w, "lite", 4, 0, (struct sockaddr *)&a, l));
+    char buf[8] = {0};
+    ct_result("recv over UDP-Lite", recv(r, buf, sizeof(buf), 0));
+    printf("  got \"%s\"\n", buf);
+    int proto = 0;
+    socklen_t pl = sizeof(proto);
+    getsockopt(r, SOL_SOCKET, SO_PROTOCOL, &proto, &pl);
+    printf("  SO_PROTOCOL %d\n", proto);
+    close(r);
+    close(w);
+    ct_expect_errno("a UDP-Lite stream socket", socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE),
+                    EPROTONOSUPPORT);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -185,5 +210,6 @@ int main(void)
     udp();
     two_processes();
     inet6();
+    udplite();
     return 0;
 }
