@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "sentry/fs/anon/pidfd.h"
+#include "sentry/fs/proc/proc.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/task.h"
@@ -41,18 +42,27 @@ long sys_pidfd_send_signal(struct task *t, int pidfd, int sig, uaddr_t info, uns
     struct file *f = task_file(t, pidfd, false);
     if (!f)
         return -EBADF;
+    /* A pidfd, or (Linux's older way) an open /proc/PID directory. */
     struct thread_group *tg = pidfd_tg(f);
-    long rc = tg ? 0 : -EBADF;
+    pid_t proc_pid = tg ? 0 : proc_pid_dir_of(f);
+    long rc = tg || proc_pid ? 0 : -EBADF;
     if (rc == 0) {
         pthread_mutex_lock(&kernel->tasks_lock);
-        pid_t tgid = tg->zombie ? 0 : tg->tgid; /* a zombie's pid may not be signalled */
-        pid_t pgid = tg->pgid;
+        if (proc_pid) {
+            struct task *x = task_lookup_locked(proc_pid);
+            tg = x && x->tid == x->tg->tgid ? x->tg : NULL;
+        }
+        pid_t tgid = !tg || tg->zombie ? 0 : tg->tgid; /* a zombie's pid is not signalled */
+        pid_t pgid = tg ? tg->pgid : 0;
         pthread_mutex_unlock(&kernel->tasks_lock);
-        if (tgid && (flags & 4))
-            tgid = -pgid; /* kill(2)'s way of naming a process group */
-        rc = !tgid  ? -ESRCH
-             : info ? sys_rt_sigqueueinfo(t, tgid, sig, info)
-                    : sys_kill(t, tgid, sig);
+        if (!tgid)
+            rc = -ESRCH;
+        else if (flags & 4) /* PIDFD_SIGNAL_PROCESS_GROUP: kill(2)'s -pgid */
+            rc = sys_kill(t, -pgid, sig);
+        else if (info)
+            rc = sys_rt_sigqueueinfo(t, tgid, sig, info);
+        else
+            rc = sys_kill(t, tgid, sig);
     }
     file_put(f);
     return rc;

@@ -77,6 +77,19 @@ int main(void)
     ct_check("it died of SIGTERM", WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
     close(fd);
 
+    pid = child_sleeping(10000); /* an open /proc/PID directory serves as a pidfd too */
+    char path[32];
+    snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+    fd = open(path, O_RDONLY | O_DIRECTORY);
+    ct_result("pidfd_send_signal through /proc/PID", send_signal(fd, SIGKILL, 0));
+    waitpid(pid, &status, 0);
+    ct_check("it died of SIGKILL", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    ct_expect_errno("and then", send_signal(fd, SIGKILL, 0), ESRCH);
+    close(fd);
+    fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    ct_expect_errno("pidfd_send_signal through /proc/self/fd", send_signal(fd, 0, 0), EBADF);
+    close(fd);
+
     pid = child_sleeping(300);
     fd = pidfd_open(pid, O_NONBLOCK);
     ct_expect_errno("waitid a running child by a nonblocking pidfd",

@@ -37,8 +37,14 @@ static long mounts_readlink(const struct synth_node *n, char *buf, size_t len)
     return synth_copy_link(buf, len, "self/mounts", 11);
 }
 
-#define LINK(nm, fn) {.name = nm, .mode = S_IFLNK | 0777, .readlink = fn}
-#define FILE_RO(nm, fn) {.name = nm, .mode = S_IFREG | 0444, .show = fn}
+#define LINK(nm, fn)                                                                               \
+    {                                                                                              \
+        .name = nm, .mode = S_IFLNK | 0777, .readlink = fn                                         \
+    }
+#define FILE_RO(nm, fn)                                                                            \
+    {                                                                                              \
+        .name = nm, .mode = S_IFREG | 0444, .show = fn                                             \
+    }
 
 static const struct synth_entry proc_root_children[] = {
     LINK("self", self_readlink),
@@ -78,3 +84,18 @@ static long proc_mount(const struct fs_type *type, const char *source, unsigned 
 }
 
 const struct fs_type proc_fs_type = {.name = "proc", .mount = proc_mount};
+
+pid_t proc_pid_dir_of(struct file *f)
+{
+    struct dentry *d = f->dentry;
+    if (!d || d->sb->type != &proc_fs_type || !d->inode || !inode_is_dir(d->inode) ||
+        d->parent == d || d->parent->parent != d->parent)
+        return 0;
+    pid_t pid = 0;
+    for (const char *p = d->name; *p; p++) {
+        if (*p < '0' || *p > '9' || pid > 100000000)
+            return 0;
+        pid = pid * 10 + (*p - '0');
+    }
+    return pid;
+}
