@@ -169,11 +169,21 @@ static long ovl_readlink(struct dentry *d, char *buf, size_t len)
     return r->inode->ops->readlink ? r->inode->ops->readlink(r, buf, len) : -EINVAL;
 }
 
+/* What can still be written is the upper layer's; what is used counts the lower layer too, so
+ * that a root full of files does not report 0 bytes used (Docker's overlay root shows the host
+ * disk's use; ours adds the lower's use to the in-memory upper's size and use). */
 static long ovl_statfs(struct dentry *d, struct kstatfs *st)
 {
     struct ovl_fs *ofs = ovl_fs(d->sb);
-    struct inode *ui = ofs->upper.dentry->inode;
+    struct inode *ui = ofs->upper.dentry->inode, *li = ofs->lower.dentry->inode;
     long rc = ui->ops->statfs ? ui->ops->statfs(ofs->upper.dentry, st) : 0;
+    struct kstatfs low;
+    if (rc == 0 && st->bsize && li->ops->statfs && li->ops->statfs(ofs->lower.dentry, &low) == 0 &&
+        low.blocks >= low.bfree && low.files >= low.ffree) {
+        uint64_t used = (low.blocks - low.bfree) * (low.bsize ? low.bsize : st->bsize) / st->bsize;
+        st->blocks += used;
+        st->files += low.files - low.ffree;
+    }
     st->type = OVERLAY_MAGIC;
     st->fsid = d->sb->dev;
     return rc;
