@@ -10,7 +10,7 @@ MOAT_BUILD="$MOAT_TOP/build"
 MOAT_PACKAGES=(
   meson ninja-build pkg-config gcc clang
   libseccomp-dev libunwind-dev liburing-dev libcriterion-dev libjson-c-dev
-  python3 busybox-static
+  python3 libpython3.11-testsuite busybox-static
   runsc proot sqlite3 gzip tar
   containerd runc
 )

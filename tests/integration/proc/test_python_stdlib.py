@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""CPython's own test suite for the OS layer (test_os, test_posix, test_signal's siblings, sockets,
+ptys, mmap, select/poll/epoll, time, files...) runs in the sandbox as it runs natively: every test
+module that passes natively passes under moat. Needs Debian's libpython3.11-testsuite."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+from procutil import check, finish
+
+MODULES = ["test_os", "test_posix", "test_fcntl", "test_select", "test_poll", "test_epoll",
+           "test_time", "test_shutil", "test_tempfile", "test_mmap", "test_pty", "test_pwd",
+           "test_grp", "test_glob", "test_fileio", "test_socket", "test_resource", "test_sys"]
+PYTHON = "/usr/bin/python3"
+
+
+def failed_modules(out):
+    """The modules regrtest reports as failed (or "env changed" counts as passed)."""
+    bad = set()
+    for m in re.finditer(r"^\d+ tests? failed(?: again)?:\n((?:    .*\n)+)", out, re.M):
+        bad.update(m.group(1).split())
+    return bad
+
+
+def run(argv):
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=900, cwd="/tmp", env={"PATH": "/usr/bin:/bin", "HOME": "/root",
+                                                     "LANG": "C.UTF-8"})
+    return p.returncode, p.stdout + p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--moat", required=True)
+    ap.add_argument("--platform", default="ptrace")
+    o = ap.parse_args()
+    have = [m for m in MODULES if os.path.exists(f"/usr/lib/python3.11/test/{m}.py")]
+    check(len(have) == len(MODULES), "CPython's test modules are installed",
+          f"missing: {sorted(set(MODULES) - set(have))} (apt-get install libpython3.11-testsuite)")
+    argv = [PYTHON, "-m", "test", "-j1", *have]
+    nrc, nout = run(argv)
+    native_bad = failed_modules(nout)
+    rc, out = run([os.path.abspath(o.moat), "do", "--platform", o.platform, "--", *argv])
+    bad = failed_modules(out)
+    ok = re.search(r"^(?:All )?(\d+) tests? OK\.", out, re.M)
+    check(ok is not None and int(ok.group(1)) > 0, "the sandboxed run reports passing modules",
+          out[-3000:])
+    check(bad <= native_bad, f"no module fails under moat that passes natively "
+          f"({len(have) - len(bad)} of {len(have)} pass; natively failing: {sorted(native_bad)})",
+          f"failing only under moat: {sorted(bad - native_bad)}\n{out[-6000:]}")
+    finish()
+
+
+if __name__ == "__main__":
+    main()
