@@ -12,6 +12,7 @@
 #include "sentry/syscalls/syscall_handlers.h"
 
 #define EP_MAX_EVENTS (INT_MAX / (int)sizeof(struct epoll_uevent))
+#define EP_WAIT_CHUNK (1 << 16) /* events one wait returns at most (768 KiB of them) */
 
 long sys_epoll_create1(struct task *t, int flags)
 {
@@ -69,12 +70,15 @@ static long epoll_wait_common(struct task *t, int epfd, uaddr_t events, int maxe
         return -EBADF;
     long rc;
     struct epoll_uevent *out = NULL;
+    /* One call returns up to maxevents, as Linux's (a program may count on getting every ready
+     * fd at once); the buffer is bounded, the rest waits for the next call. */
+    int n = maxevents < EP_WAIT_CHUNK ? maxevents : EP_WAIT_CHUNK;
     if (!file_is_epoll(ep))
         rc = -EINVAL;
-    else if (!(out = malloc((size_t)(maxevents < 1024 ? maxevents : 1024) * sizeof(*out))))
+    else if (!(out = malloc((size_t)n * sizeof(*out))))
         rc = -ENOMEM;
     else
-        rc = epoll_wait_file(ep, t, out, maxevents < 1024 ? maxevents : 1024, deadline);
+        rc = epoll_wait_file(ep, t, out, n, deadline);
     if (rc > 0 && copy_out(t, events, out, (size_t)rc * sizeof(*out)) < 0)
         rc = -EFAULT;
     free(out);

@@ -2,12 +2,13 @@
  * triggered, EPOLLONESHOT and re-arming, data returned as given, ctl errors (EEXIST, ENOENT,
  * EPERM for regular files, ELOOP, EINVAL), nested instances, items dropped when their file is
  * released (and kept while a dup holds it), wakeup by another process, EINTR and the pwait
- * signal mask. */
+ * signal mask, and one wait returning every one of 1100 ready items. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -225,9 +226,37 @@ static void blocking(void)
     close(p[1]);
 }
 
+/* 1100 ready eventfds come back from one wait with room for 2000 (CPython's selectors test). */
+static void many_ready(void)
+{
+    enum { N = 1100 };
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < N + 64 && rl.rlim_max >= N + 64) {
+        rl.rlim_cur = N + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int ep = epoll_create1(0), fds[N], made = 0;
+    for (; made < N; made++) {
+        if ((fds[made] = eventfd(0, 0)) < 0)
+            break;
+        struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)made};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[made], &ev);
+    }
+    ct_check("1100 eventfds made", made == N);
+    struct epoll_event *out = calloc(2000, sizeof(*out));
+    int got = epoll_wait(ep, out, 2000, 1000);
+    printf("one wait for 2000 returned %d\n", got);
+    free(out);
+    for (int i = 0; i < made; i++)
+        close(fds[i]);
+    close(ep);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    many_ready();
     creation();
     level_edge_oneshot();
     ctl_errors();
