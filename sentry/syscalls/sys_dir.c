@@ -233,21 +233,28 @@ long sys_getdents(struct task *t, int fd, uaddr_t dirent, unsigned int count)
     return getdents_common(t, fd, dirent, count, emit_dirent);
 }
 
-long sys_chdir(struct task *t, uaddr_t filename)
+/* The directory a chdir or chroot goes to: looked up, and searchable by t. */
+static long lookup_searchable_dir(struct task *t, uaddr_t filename, struct path *p)
 {
     char *path;
     long rc = get_user_path(t, filename, &path);
     if (rc < 0)
         return rc;
-    struct path p;
-    rc = vfs_lookup(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+    rc = vfs_lookup(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, p);
     free(path);
     if (rc < 0)
         return rc;
-    if ((rc = vfs_permission(p.dentry->inode, &t->creds, MAY_EXEC)) < 0) {
-        path_put(&p);
+    if ((rc = vfs_permission(p->dentry->inode, &t->creds, MAY_EXEC)) < 0)
+        path_put(p);
+    return rc;
+}
+
+long sys_chdir(struct task *t, uaddr_t filename)
+{
+    struct path p;
+    long rc = lookup_searchable_dir(t, filename, &p);
+    if (rc < 0)
         return rc;
-    }
     pthread_mutex_lock(&t->fs->lock);
     struct path old = t->fs->cwd;
     t->fs->cwd = p;
@@ -281,19 +288,13 @@ long sys_fchdir(struct task *t, int fd)
  * new root still works, and getcwd shows it after "(unreachable)"). */
 long sys_chroot(struct task *t, uaddr_t filename)
 {
-    char *path;
-    long rc = get_user_path(t, filename, &path);
-    if (rc < 0)
-        return rc;
     struct path p;
-    rc = vfs_lookup(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
-    free(path);
+    long rc = lookup_searchable_dir(t, filename, &p);
     if (rc < 0)
         return rc;
-    if ((rc = vfs_permission(p.dentry->inode, &t->creds, MAY_EXEC)) < 0 ||
-        (!creds_capable(&t->creds, CAP_SYS_CHROOT) && (rc = -EPERM))) {
+    if (!creds_capable(&t->creds, CAP_SYS_CHROOT)) {
         path_put(&p);
-        return rc;
+        return -EPERM;
     }
     pthread_mutex_lock(&t->fs->lock);
     struct path old = t->fs->root;
