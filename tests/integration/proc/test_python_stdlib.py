@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""CPython's own test suite for the OS layer (test_os, test_posix, test_signal's siblings, sockets,
-ptys, mmap, select/poll/epoll, time, files...) runs in the sandbox as it runs natively: every test
-module that passes natively passes under moat. Needs Debian's libpython3.11-testsuite."""
+"""CPython's own test suite for the OS layer (test_os, test_posix, sockets, ptys, mmap,
+select/poll/epoll/selectors, time, files, wait3/4, fork, EINTR handling, signals to threads...)
+runs in the sandbox as it runs natively: every test module that passes natively passes under
+moat. Needs Debian's libpython3.11-testsuite."""
 import argparse
 import os
 import re
@@ -12,7 +13,9 @@ from procutil import check, finish
 
 MODULES = ["test_os", "test_posix", "test_fcntl", "test_select", "test_poll", "test_epoll",
            "test_time", "test_shutil", "test_tempfile", "test_mmap", "test_pty", "test_pwd",
-           "test_grp", "test_glob", "test_fileio", "test_socket", "test_resource", "test_sys"]
+           "test_grp", "test_glob", "test_fileio", "test_socket", "test_resource", "test_sys",
+           "test_selectors", "test_wait3", "test_wait4", "test_fork1", "test_threadsignals",
+           "test_eintr", "test_file_eintr"]
 PYTHON = "/usr/bin/python3"
 
 
