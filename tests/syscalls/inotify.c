@@ -1,6 +1,7 @@
 /* Conformance: inotify watches and the events of open/read/write/close, attrib, create, delete,
  * delete_self, moves (shared cookie) and move_self, IN_ISDIR, IN_IGNORED (rm_watch, removal,
- * IN_ONESHOT), coalescing, read buffer rules, FIONREAD, IN_NONBLOCK, poll and argument errors. */
+ * IN_ONESHOT), IN_DONT_FOLLOW, coalescing, IN_Q_OVERFLOW, read buffer rules, FIONREAD,
+ * IN_NONBLOCK, a blocking read woken by another process, poll and argument errors. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/syscalls/conformance.h"
@@ -144,6 +146,64 @@ int main(void)
     drain("after rm_watch");
     ct_expect_errno("rm_watch twice", inotify_rm_watch(fd, dwd), EINVAL);
     close(fd);
+
+    /* IN_DONT_FOLLOW watches the symlink itself; without it, the target. */
+    fd = inotify_init();
+    ct_check("inotify_init", fd >= 0);
+    ct_check("blocking", (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+    close(open("t", O_CREAT | O_RDONLY, 0644));
+    symlink("t", "l");
+    int lwd = inotify_add_watch(fd, "l", IN_ATTRIB | IN_DONT_FOLLOW);
+    int twd = inotify_add_watch(fd, "l", IN_ATTRIB);
+    ct_check("link and target watches differ", lwd > 0 && twd > 0 && lwd != twd);
+    chmod("l", 0600);
+    struct inotify_event ev;
+    ct_result("read target's attrib", read(fd, &ev, sizeof(ev)));
+    ct_check("it is the target's watch", ev.wd == twd && ev.mask == IN_ATTRIB);
+
+    /* A blocking read is woken by another process's change. */
+    pid_t child = fork();
+    if (child == 0) {
+        usleep(100000);
+        chmod("t", 0644);
+        _exit(0);
+    }
+    ct_result("blocking read", read(fd, &ev, sizeof(ev)));
+    ct_check("woken by the child's chmod", ev.wd == twd && ev.mask == IN_ATTRIB);
+    waitpid(child, NULL, 0);
+
+    /* Past max_queued_events: one IN_Q_OVERFLOW. */
+    FILE *mq = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+    int max = 0;
+    ct_check("max_queued_events", mq && fscanf(mq, "%d", &max) == 1 && max == 16384);
+    if (mq)
+        fclose(mq);
+    inotify_add_watch(fd, "t", IN_OPEN | IN_CLOSE);
+    for (int i = 0; i < 8200; i++)
+        close(open("t", O_RDONLY));
+    ct_result("fionread after overflow", ioctl(fd, FIONREAD, &n));
+    printf("queued bytes: %d\n", n);
+    int opens = 0, closes = 0, overflows = 0, other = 0;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    char big[4096] __attribute__((aligned(8)));
+    ssize_t got;
+    while ((got = read(fd, big, sizeof(big))) > 0)
+        for (char *p = big; p < big + got;) {
+            struct inotify_event *e = (struct inotify_event *)p;
+            if (e->mask == IN_OPEN)
+                opens++;
+            else if (e->mask == IN_CLOSE_NOWRITE)
+                closes++;
+            else if (e->mask == IN_Q_OVERFLOW && e->wd == -1)
+                overflows++;
+            else
+                other++;
+            p += sizeof(*e) + e->len;
+        }
+    printf("opens %d closes %d overflows %d other %d\n", opens, closes, overflows, other);
+    close(fd);
+    unlink("l");
+    unlink("t");
     ct_result("rmdir", rmdir(dir));
     return 0;
 }

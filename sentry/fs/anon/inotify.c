@@ -59,8 +59,9 @@ static size_t record_len(const struct event *e)
     return sizeof(struct inotify_event) + e->len;
 }
 
-/* Queues one event; in->lock is held. Coalesces with an identical last event and turns the
- * event past the limit into a single IN_Q_OVERFLOW, as Linux does. */
+/* Queues one event; in->lock is held (wake() follows once it is dropped). Coalesces with an
+ * identical last event and turns the event past the limit into a single IN_Q_OVERFLOW, as Linux
+ * does. */
 static void queue_event(struct inotify *in, int wd, uint32_t mask, uint32_t cookie,
                         const char *name)
 {
@@ -93,6 +94,12 @@ static void queue_event(struct inotify *in, int wd, uint32_t mask, uint32_t cook
     in->tail = e;
     in->queued++;
     in->bytes += record_len(e);
+}
+
+/* Wakes readers and pollers after in->lock is dropped (epoll's callback takes its own lock, which
+ * epoll holds while polling us); reg_lock, still held, keeps `in` alive. */
+static void wake(struct inotify *in)
+{
     waitq_wake_key(&in->wait, POLLIN | POLLRDNORM);
 }
 
@@ -130,6 +137,7 @@ static void inotify_event(struct inode *ino, uint32_t mask, const char *name, ui
             free(w);
         }
         pthread_mutex_unlock(&in->lock);
+        wake(in);
     }
     pthread_mutex_unlock(&reg_lock);
     if (drop)
@@ -151,6 +159,7 @@ static void inotify_gone(struct inode *ino)
             pthread_mutex_lock(&found->in->lock);
             queue_event(found->in, found->wd, IN_IGNORED, 0, NULL);
             pthread_mutex_unlock(&found->in->lock);
+            wake(found->in);
             unlink_watch(found);
         }
         pthread_mutex_unlock(&reg_lock);
@@ -340,6 +349,7 @@ long inotify_rm(struct file *f, int wd)
         pthread_mutex_lock(&in->lock);
         queue_event(in, wd, IN_IGNORED, 0, NULL);
         pthread_mutex_unlock(&in->lock);
+        wake(in);
         unlink_watch(w);
     }
     pthread_mutex_unlock(&reg_lock);
