@@ -144,30 +144,37 @@ static void inotify_event(struct inode *ino, uint32_t mask, const char *name, ui
         dentry_put(drop);
 }
 
-/* The inode lost its last link: its watches end with IN_IGNORED. */
-static void inotify_gone(struct inode *ino)
+/* Takes one watch of instance `in` (or, with in NULL, on inode `ino`) off the list, queueing
+ * IN_IGNORED when `ignored`, and drops it: false when none is left. dentry_put runs unlocked. */
+static bool drop_one(struct inotify *in, struct inode *ino, bool ignored)
 {
-    for (;;) {
-        struct watch *found = NULL;
-        pthread_mutex_lock(&reg_lock);
-        for (struct watch *w = watches; w; w = w->next)
-            if (w->inode == ino) {
-                found = w;
-                break;
-            }
-        if (found) {
+    struct watch *found = NULL;
+    pthread_mutex_lock(&reg_lock);
+    for (struct watch *w = watches; w && !found; w = w->next)
+        if (in ? w->in == in : w->inode == ino)
+            found = w;
+    if (found) {
+        if (ignored) {
             pthread_mutex_lock(&found->in->lock);
             queue_event(found->in, found->wd, IN_IGNORED, 0, NULL);
             pthread_mutex_unlock(&found->in->lock);
             wake(found->in);
-            unlink_watch(found);
         }
-        pthread_mutex_unlock(&reg_lock);
-        if (!found)
-            return;
-        dentry_put(found->dentry);
-        free(found);
+        unlink_watch(found);
     }
+    pthread_mutex_unlock(&reg_lock);
+    if (!found)
+        return false;
+    dentry_put(found->dentry);
+    free(found);
+    return true;
+}
+
+/* The inode lost its last link: its watches end with IN_IGNORED. */
+static void inotify_gone(struct inode *ino)
+{
+    while (drop_one(NULL, ino, true))
+        ;
 }
 
 static bool has_event(void *arg)
@@ -236,21 +243,8 @@ static long inotify_ioctl(struct file *f, struct task *t, unsigned int cmd, uint
 static void inotify_release(struct file *f)
 {
     struct inotify *in = f->priv;
-    for (;;) {
-        struct watch *found = NULL;
-        pthread_mutex_lock(&reg_lock);
-        for (struct watch *w = watches; w; w = w->next)
-            if (w->in == in) {
-                found = w;
-                unlink_watch(w);
-                break;
-            }
-        pthread_mutex_unlock(&reg_lock);
-        if (!found)
-            break;
-        dentry_put(found->dentry);
-        free(found);
-    }
+    while (drop_one(in, NULL, false))
+        ;
     while (in->head) {
         struct event *e = in->head;
         in->head = e->next;
