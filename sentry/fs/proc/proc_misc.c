@@ -28,9 +28,8 @@ long proc_show_cpuinfo(const struct synth_node *n, struct synth_buf *b)
     }
     for (int i = 0, k = 0; i <= h->max_cpu; i++)
         if (CPU_ISSET(i, &h->cpus))
-            synth_printf(b,
-                         "processor\t: %d\nvendor_id\t: moat\nmodel name\t: moat virtual CPU\n"
-                         "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\n\n",
+            synth_printf(b, "processor\t: %d\nvendor_id\t: moat\nmodel name\t: moat virtual CPU\n"
+                            "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\n\n",
                          k++, h->ncpus, i, h->ncpus);
     return 0;
 }
@@ -49,11 +48,11 @@ long proc_show_meminfo(const struct synth_node *n, struct synth_buf *b)
     meminfo_kb(b, "MemFree:", avail);
     meminfo_kb(b, "MemAvailable:", avail);
     static const char *const zero[] = {
-        "Buffers:",      "Cached:",         "SwapCached:",   "Active:",         "Inactive:",
+        "Buffers:",      "Cached:",        "SwapCached:",    "Active:",       "Inactive:",
         "Active(anon):", "Inactive(anon):", "Active(file):", "Inactive(file):", "Unevictable:",
-        "Mlocked:",      "SwapTotal:",      "SwapFree:",     "Dirty:",          "Writeback:",
-        "AnonPages:",    "Mapped:",         "Shmem:",        "KReclaimable:",   "Slab:",
-        "SReclaimable:", "SUnreclaim:",     "KernelStack:",  "PageTables:",     "NFS_Unstable:",
+        "Mlocked:",      "SwapTotal:",     "SwapFree:",      "Dirty:",        "Writeback:",
+        "AnonPages:",    "Mapped:",        "Shmem:",         "KReclaimable:", "Slab:",
+        "SReclaimable:", "SUnreclaim:",    "KernelStack:",   "PageTables:",   "NFS_Unstable:",
         "Bounce:",       "WritebackTmp:",
     };
     for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
@@ -204,18 +203,9 @@ static long show_uuid(const struct synth_node *n, struct synth_buf *b)
     return 0;
 }
 
-#define TEXT(nm, txt)                                                                              \
-    {                                                                                              \
-        .name = nm, .mode = S_IFREG | 0444, .show = synth_show_text, .data = txt                   \
-    }
-#define RO(nm, fn)                                                                                 \
-    {                                                                                              \
-        .name = nm, .mode = S_IFREG | 0444, .show = fn                                             \
-    }
-#define DIR(nm, kids)                                                                              \
-    {                                                                                              \
-        .name = nm, .mode = S_IFDIR | 0555, .children = kids                                       \
-    }
+#define TEXT(nm, txt)  {.name = nm, .mode = S_IFREG | 0444, .show = synth_show_text, .data = txt}
+#define RO(nm, fn)     {.name = nm, .mode = S_IFREG | 0444, .show = fn}
+#define DIR(nm, kids)  {.name = nm, .mode = S_IFDIR | 0555, .children = kids}
 
 static const struct synth_entry kernel_random_children[] = {
     RO("boot_id", show_boot_id),
@@ -245,7 +235,7 @@ static const struct synth_entry vm_children[] = {
     {0},
 };
 
-/* The limits sentry/fs/anon/inotify.c enforces (read-only; max_user_instances is not enforced). */
+/* inotify.c's limits (read-only; max_user_instances is shown, not enforced). */
 static const struct synth_entry fs_inotify_children[] = {
     TEXT("max_queued_events", "16384\n"),
     TEXT("max_user_instances", "128\n"),

@@ -12,11 +12,9 @@
 #include "sentry/vfs/vfs.h"
 
 /* --- a fake platform: remembers the last host call, can be told to fail --- */
-static struct platform_layout fake_layout = {.vdso_start = 0x7f0000002000,
-                                             .vdso_end = 0x7f0000004000,
-                                             .vvar_start = 0x7f0000000000,
-                                             .vvar_end = 0x7f0000002000,
-                                             .app_top = 0x7fe000000000};
+static struct platform_layout fake_layout = {
+    .vdso_start = 0x7f0000002000, .vdso_end = 0x7f0000004000,
+    .vvar_start = 0x7f0000000000, .vvar_end = 0x7f0000002000, .app_top = 0x7fe000000000};
 static long fail_next;
 static int host_calls;
 struct platform_as {
@@ -126,7 +124,7 @@ static void teardown(void)
 
 TestSuite(vma, .init = setup, .fini = teardown);
 
-#define P  4096UL
+#define P 4096UL
 #define RW (PROT_READ | PROT_WRITE)
 
 static long map_fixed(uint64_t addr, uint64_t len, int prot)
@@ -198,7 +196,8 @@ Test(vma, argument_checks)
     cr_assert_eq(mm_mmap(mm, NULL, 0, P, RW, MAP_PRIVATE, NULL, 0), -EBADF);
     cr_assert_eq(mm_mmap(mm, NULL, 0, P, RW, anon, NULL, 1), -EINVAL);
     cr_assert_eq(mm_mmap(mm, NULL, 0x1000, P, RW, anon | MAP_FIXED, NULL, 0), -EPERM);
-    cr_assert_eq(mm_mmap(mm, NULL, fake_layout.app_top, P, RW, anon | MAP_FIXED, NULL, 0), -ENOMEM);
+    cr_assert_eq(mm_mmap(mm, NULL, fake_layout.app_top, P, RW, anon | MAP_FIXED, NULL, 0),
+                 -ENOMEM);
     cr_assert_eq(mm_mmap(mm, NULL, 0, ~0UL - 100, RW, anon, NULL, 0), -ENOMEM);
     cr_assert_eq(mm_munmap(mm, NULL, 0x500001, P), -EINVAL);
     cr_assert_eq(mm_munmap(mm, NULL, 0x500000, 0), -EINVAL);
@@ -257,12 +256,8 @@ Test(vma, splitting_a_file_mapping_keeps_offsets_and_references)
 {
     static const struct file_ops ops = {0};
     struct file *f = file_alloc(&ops, 0, NULL, "f");
-    struct vma v = {.start = 0xa00000,
-                    .end = 0xa04000,
-                    .prot = PROT_READ,
-                    .kind = VMA_FILE,
-                    .file = f,
-                    .offset = 0x10000};
+    struct vma v = {.start = 0xa00000, .end = 0xa04000, .prot = PROT_READ, .kind = VMA_FILE,
+                    .file = f, .offset = 0x10000};
     cr_assert_eq(vma_insert(mm, &v), 0);
     cr_assert_eq(f->refs, 2);
     cr_assert_eq(vma_remove_range(mm, 0xa01000, 0xa02000), 0);
