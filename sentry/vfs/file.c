@@ -1,5 +1,6 @@
 /* Open file descriptions: reference counting and the checks every read/write/mmap shares. */
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/locks.h"
 #include "sentry/vfs/vfs.h"
 
@@ -41,6 +42,8 @@ void file_put(struct file *f)
     if (f->ep_links && file_epoll_release)
         file_epoll_release(f);
     locks_release_file(f); /* its OFD and flock locks */
+    if (f->dentry && fsnotify_on())
+        fsnotify_close_slow(f);
     if (f->ops->release)
         f->ops->release(f);
     if (f->dentry) {
@@ -87,11 +90,16 @@ long file_read(struct file *f, struct uio *u, int64_t *pos)
         return -EISDIR;
     if (!f->ops->read)
         return -EINVAL;
-    if (f->stream || pos)
-        return f->ops->read(f, u, f->stream ? NULL : pos);
-    pthread_mutex_lock(&f->pos_lock);
-    long rc = f->ops->read(f, u, &f->pos);
-    pthread_mutex_unlock(&f->pos_lock);
+    long rc;
+    if (f->stream || pos) {
+        rc = f->ops->read(f, u, f->stream ? NULL : pos);
+    } else {
+        pthread_mutex_lock(&f->pos_lock);
+        rc = f->ops->read(f, u, &f->pos);
+        pthread_mutex_unlock(&f->pos_lock);
+    }
+    if (rc > 0 && f->dentry)
+        fsnotify_dentry(f->dentry, IN_ACCESS);
     return rc;
 }
 
@@ -101,11 +109,16 @@ long file_write(struct file *f, struct uio *u, int64_t *pos)
         return -EBADF;
     if (!f->ops->write)
         return -EINVAL;
-    if (f->stream || pos)
-        return f->ops->write(f, u, f->stream ? NULL : pos);
-    pthread_mutex_lock(&f->pos_lock);
-    long rc = f->ops->write(f, u, &f->pos);
-    pthread_mutex_unlock(&f->pos_lock);
+    long rc;
+    if (f->stream || pos) {
+        rc = f->ops->write(f, u, f->stream ? NULL : pos);
+    } else {
+        pthread_mutex_lock(&f->pos_lock);
+        rc = f->ops->write(f, u, &f->pos);
+        pthread_mutex_unlock(&f->pos_lock);
+    }
+    if (rc > 0 && f->dentry)
+        fsnotify_dentry(f->dentry, IN_MODIFY);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs.h"
 
 #ifndef O_PATH
@@ -91,6 +92,8 @@ long vfs_open(struct task *t, int dirfd, const char *path, int flags, unsigned i
         if (rc == 0 && !d->inode) {
             rc = create_locked(t, &lp.dir, d, mode);
             created = rc == 0;
+            if (created)
+                fsnotify_name(dino, d->name, d->inode, IN_CREATE, 0);
         } else if (rc == 0 && (flags & O_EXCL)) {
             rc = -EEXIST;
         } else if (rc == 0 && inode_is_dir(d->inode)) {
@@ -191,6 +194,7 @@ static long open_path(struct task *t, struct path *p, int flags, bool created, s
             return -EPERM;
         if ((rc = ino->ops->setattr(p->dentry, &a)) < 0)
             return rc;
+        fsnotify_dentry(p->dentry, IN_MODIFY);
     }
     unsigned int fflags =
         ((unsigned int)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
@@ -209,6 +213,7 @@ static long open_path(struct task *t, struct path *p, int flags, bool created, s
     }
     if (!f->ops)
         f->ops = &path_file_ops;
+    fsnotify_dentry(p->dentry, IN_OPEN);
     *out = f;
     return 0;
 }

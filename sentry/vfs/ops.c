@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs.h"
 
 static unsigned int task_umask(struct task *t)
@@ -94,6 +95,8 @@ long vfs_mkdir(struct task *t, int dirfd, const char *path, unsigned int mode)
             dino->ops->mkdir
                 ? dino->ops->mkdir(dino, op.d, S_IFDIR | (mode & 01777 & ~task_umask(t)), &t->creds)
                 : -EPERM;
+    if (rc == 0)
+        fsnotify_name(dino, op.d->name, op.d->inode, IN_CREATE, 0);
     end_op(&op);
     return rc;
 }
@@ -124,6 +127,8 @@ long vfs_mknod(struct task *t, int dirfd, const char *path, unsigned int mode, d
             rc = dino->ops->create ? dino->ops->create(dino, op.d, m, &t->creds) : -EPERM;
         else
             rc = dino->ops->mknod ? dino->ops->mknod(dino, op.d, m, dev, &t->creds) : -EPERM;
+        if (rc == 0)
+            fsnotify_name(dino, op.d->name, op.d->inode, IN_CREATE, 0);
     }
     end_op(&op);
     return rc;
@@ -140,6 +145,8 @@ long vfs_symlink(struct task *t, const char *target, int dirfd, const char *path
     struct inode *dino = op.lp.dir.dentry->inode;
     if ((rc = may_modify_dir(t, &op.lp.dir)) == 0)
         rc = dino->ops->symlink ? dino->ops->symlink(dino, op.d, target, &t->creds) : -EPERM;
+    if (rc == 0)
+        fsnotify_name(dino, op.d->name, op.d->inode, IN_CREATE, 0);
     end_op(&op);
     return rc;
 }
@@ -163,6 +170,10 @@ long vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd, c
         rc = -EPERM;
     else if ((rc = may_modify_dir(t, &op.lp.dir)) == 0)
         rc = dino->ops->link ? dino->ops->link(dino, op.d, old.dentry) : -EPERM;
+    if (rc == 0) {
+        fsnotify_link_count(old.dentry->inode);
+        fsnotify_name(dino, op.d->name, old.dentry->inode, IN_CREATE, 0);
+    }
     end_op(&op);
     path_put(&old);
     return rc;
@@ -190,8 +201,12 @@ static long remove_entry(struct task *t, int dirfd, const char *path, bool dir)
             rc = dino->ops->rmdir ? dino->ops->rmdir(dino, op.d) : -EPERM;
         else
             rc = dino->ops->unlink ? dino->ops->unlink(dino, op.d) : -EPERM;
-        if (rc == 0)
+        if (rc == 0) {
+            /* Linux's order: the victim's IN_ATTRIB (and IN_DELETE_SELF), then IN_DELETE. */
+            fsnotify_link_count(victim);
+            fsnotify_name(dino, op.d->name, victim, IN_DELETE, 0);
             d_delete(op.d);
+        }
     }
     end_op(&op);
     return rc;
@@ -323,9 +338,15 @@ long vfs_rename(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
             d_move(nd, ol.dir.dentry, oname ? oname : nd->name);
             free(oname);
         } else {
+            struct inode *replaced = nd->inode ? inode_get(nd->inode) : NULL;
             if (nd->inode)
                 d_delete(nd);
             d_move(od, nl.dir.dentry, nl.last);
+            fsnotify_move(odir, ol.last, ndir, nl.last, od->inode);
+            if (replaced) {
+                fsnotify_link_count(replaced);
+                inode_put(replaced);
+            }
         }
     }
 out_locked:
@@ -421,6 +442,23 @@ long vfs_setattr(struct task *t, struct path *p, struct iattr *a)
     pthread_mutex_lock(&ino->lock);
     rc = ino->ops->setattr(p->dentry, a);
     pthread_mutex_unlock(&ino->lock);
+    if (rc == 0 && fsnotify_on()) {
+        /* One event with Linux's mask (fsnotify_change): both times are IN_ATTRIB, one alone is
+         * an access or a modification. */
+        uint32_t m = 0, v = a->valid;
+        if (v & (ATTR_UID | ATTR_GID | ATTR_MODE))
+            m |= IN_ATTRIB;
+        if (v & ATTR_SIZE)
+            m |= IN_MODIFY;
+        if ((v & (ATTR_ATIME | ATTR_MTIME)) == (ATTR_ATIME | ATTR_MTIME))
+            m |= IN_ATTRIB;
+        else if (v & ATTR_ATIME)
+            m |= IN_ACCESS;
+        else if (v & ATTR_MTIME)
+            m |= IN_MODIFY;
+        if (m)
+            fsnotify_dentry_slow(p->dentry, m);
+    }
     return rc;
 }
 

@@ -235,7 +235,16 @@ static const struct synth_entry vm_children[] = {
     {0},
 };
 
+/* inotify.c's limits (read-only; max_user_instances is shown, not enforced). */
+static const struct synth_entry fs_inotify_children[] = {
+    TEXT("max_queued_events", "16384\n"),
+    TEXT("max_user_instances", "128\n"),
+    TEXT("max_user_watches", "8192\n"),
+    {0},
+};
+
 static const struct synth_entry fs_children[] = {
+    DIR("inotify", fs_inotify_children),
     TEXT("nr_open", "1048576\n"),
     TEXT("file-max", "9223372036854775807\n"),
     {0},

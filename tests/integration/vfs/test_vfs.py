@@ -2,7 +2,7 @@
 """Integration tests of the sandbox's filesystem under `moat do`: the overlay root keeps the
 host's files unchanged, -v mounts write through (or refuse with EROFS when :ro), --overlay=none
 writes through, symlinks and ".." inside a -v mount resolve in the sandbox (never on the host),
-and coreutils commands print what they print natively."""
+and coreutils commands print what they print natively, tail -f included (inotify)."""
 import argparse
 import os
 import shutil
@@ -199,6 +199,31 @@ def big_tree_walks(m):
               f"native:\n{nout}\nmoat rc={rc}:\n{out}\n{err[-1500:]}")
 
 
+# GNU tail -f follows with inotify on a local filesystem (tmpfs here: it polls on overlayfs,
+# which coreutils counts as remote): the inotify fd must be open, and the appended lines seen.
+TAIL_SCRIPT = """f=$(mktemp /dev/shm/moat-tail.XXXXXX)
+echo first > $f
+( for i in 1 2 3; do sleep 0.3; echo line$i >> $f; done; sleep 0.3 ) &
+w=$!
+tail -f --pid=$w $f > $f.out &
+t=$!
+sleep 0.2
+ls -l /proc/$t/fd | grep -c inotify
+wait $t
+cat $f.out
+rm -f $f $f.out
+"""
+
+
+def tail_follow(m):
+    nrc, nout, nerr = native(TAIL_SCRIPT)
+    for platform in ("systrap", "ptrace"):
+        rc, out, err = sandbox(m, TAIL_SCRIPT, [f"--platform={platform}"])
+        check(rc == nrc == 0 and out == nout == "1\nfirst\nline1\nline2\nline3\n",
+              f"tail -f sees appended lines through inotify ({platform}), as natively",
+              f"native:\n{nout}{nerr}\nmoat rc={rc}:\n{out}{err}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moat", required=True)
@@ -210,6 +235,7 @@ def main():
         escapes(m, tmp)
         host_changes_seen(m, tmp)
         big_tree_walks(m)
+        tail_follow(m)
         same_as_native(m, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
