@@ -15,6 +15,7 @@
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pgrp.h"
+#include "sentry/kernel/sem.h"
 #include "sentry/kernel/tty.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/ptimers.h"
@@ -135,6 +136,7 @@ static void process_exit(struct thread_group *tg, int status)
         init = tg;
     tty_session_exit_locked(tg);
     pgrp_exit_orphans(tg);
+    sem_exit(tg->tgid); /* SEM_UNDO, before the parent can see the exit */
     tg->zombie = true;
     tg->group_exit_status = status;
     waitq_wake_all(&pidfd_exit_wait);

@@ -4,7 +4,8 @@ exit status): the shell and bash commands of the processes issue, python3 thread
 + subprocess, sockets (an asyncio echo server on a unix socket and on 127.0.0.1; http.server +
 urllib), perl one-liners, sqlite3 on a file, git init/add/commit in a temp dir, make -j2 of a
 small C project with gcc (gcc, cc1, as and ld run in the sandbox; the result runs), perl
-fork/waitpid/alarm, timeout, xargs -P2 and sort --parallel=2.
+fork/waitpid/alarm, timeout, xargs -P2 and sort --parallel=2, and PostgreSQL 15 (initdb, start,
+a query over its unix socket, stop, as the postgres user: SysV shared memory).
 `--case NAME` runs one case (repeatable); the default is every case."""
 import argparse
 import os
@@ -53,6 +54,18 @@ CASES = {
                         "timeout 1 sleep 5; echo $?; seq 1 10 | xargs -P2 -n1 echo | sort -n | "
                         "tr '\\n' ' '; echo; seq 300000 | sort -rn --parallel=2 -S 1M | head -2; "
                         "seq 5000 | tee /dev/null | cksum"],
+    # PostgreSQL: initdb + start + a query + stop as user postgres (it refuses root); the
+    # postmaster's control segment is SysV shared memory (shmget/shmat/shmctl).
+    "postgres": ["/bin/sh", "-c",
+                 'B=/usr/lib/postgresql/15/bin; d=$(mktemp -d) && chown postgres:postgres $d && '
+                 'cd $d && setpriv --reuid postgres --regid postgres --init-groups sh -c "'
+                 '$B/initdb -D $d/data -A trust -U postgres >/dev/null 2>&1 || exit 1; '
+                 "$B/pg_ctl -D $d/data -o '-k $d -c listen_addresses=' -l $d/log -w start "
+                 '>/dev/null || exit 2; psql -h $d -U postgres -Atc \''
+                 'create table t(x int); insert into t select generate_series(1,100); '
+                 'select sum(x), count(*) from t;\' postgres; '
+                 '$B/pg_ctl -D $d/data -m fast -w stop >/dev/null"; rc=$?; cd /; rm -rf $d; '
+                 'exit $rc'],
 }
 
 PROJECT = {
@@ -106,7 +119,14 @@ def main():
                 shutil.rmtree(sd)
         else:
             argv = CASES[name]
-            compare(name, run(argv, env=env, timeout=300), run(moat + ["--"] + argv, timeout=300))
+            if name == "postgres" and not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):
+                print("skip: postgres: PostgreSQL 15 is not installed")
+                continue
+            native = run(argv, env=env, timeout=300)
+            compare(name, native, run(moat + ["--"] + argv, timeout=300))
+            if name == "postgres":
+                check(native[1].endswith("5050|100\n"), "postgres: the native run answered",
+                      native[1])
     left = leftovers()
     check(not left, "no stub or gofer left behind", "\n".join(left))
     finish()
