@@ -233,6 +233,16 @@ long sys_getdents(struct task *t, int fd, uaddr_t dirent, unsigned int count)
     return getdents_common(t, fd, dirent, count, emit_dirent);
 }
 
+/* Makes p (referenced) the task's cwd or root (a slot of its shared fs_context). */
+static void fs_set(struct task *t, struct path *slot, struct path p)
+{
+    pthread_mutex_lock(&t->fs->lock);
+    struct path old = *slot;
+    *slot = p;
+    pthread_mutex_unlock(&t->fs->lock);
+    path_put(&old);
+}
+
 /* The directory a chdir or chroot goes to: looked up, and searchable by t. */
 static long lookup_searchable_dir(struct task *t, uaddr_t filename, struct path *p)
 {
@@ -255,11 +265,7 @@ long sys_chdir(struct task *t, uaddr_t filename)
     long rc = lookup_searchable_dir(t, filename, &p);
     if (rc < 0)
         return rc;
-    pthread_mutex_lock(&t->fs->lock);
-    struct path old = t->fs->cwd;
-    t->fs->cwd = p;
-    pthread_mutex_unlock(&t->fs->lock);
-    path_put(&old);
+    fs_set(t, &t->fs->cwd, p);
     return 0;
 }
 
@@ -273,11 +279,7 @@ long sys_fchdir(struct task *t, int fd)
         (rc = vfs_permission(f->dentry->inode, &t->creds, MAY_EXEC)) == 0) {
         struct path p = {f->mnt, f->dentry};
         path_get(&p);
-        pthread_mutex_lock(&t->fs->lock);
-        struct path old = t->fs->cwd;
-        t->fs->cwd = p;
-        pthread_mutex_unlock(&t->fs->lock);
-        path_put(&old);
+        fs_set(t, &t->fs->cwd, p);
     }
     file_put(f);
     return rc;
@@ -296,11 +298,7 @@ long sys_chroot(struct task *t, uaddr_t filename)
         path_put(&p);
         return -EPERM;
     }
-    pthread_mutex_lock(&t->fs->lock);
-    struct path old = t->fs->root;
-    t->fs->root = p;
-    pthread_mutex_unlock(&t->fs->lock);
-    path_put(&old);
+    fs_set(t, &t->fs->root, p);
     return 0;
 }
 

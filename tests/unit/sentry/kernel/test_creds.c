@@ -3,20 +3,8 @@
 #include <errno.h>
 
 #include "sentry/kernel/creds.h"
+#include "tests/unit/sentry/kernel/creds_fixture.h"
 
-static struct creds make(uid_t uid, gid_t gid)
-{
-    struct creds c = {.ruid = uid,
-                      .euid = uid,
-                      .suid = uid,
-                      .fsuid = uid,
-                      .rgid = gid,
-                      .egid = gid,
-                      .sgid = gid,
-                      .fsgid = gid};
-    creds_init_caps(&c);
-    return c;
-}
 
 Test(creds, root_has_all_caps_user_none)
 {

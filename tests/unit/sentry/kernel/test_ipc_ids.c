@@ -4,21 +4,9 @@
 #include <sys/ipc.h>
 
 #include "sentry/kernel/creds.h"
+#include "tests/unit/sentry/kernel/creds_fixture.h"
 #include "sentry/kernel/ipc_ids.h"
 
-static struct creds make(uid_t uid, gid_t gid)
-{
-    struct creds c = {.ruid = uid,
-                      .euid = uid,
-                      .suid = uid,
-                      .fsuid = uid,
-                      .rgid = gid,
-                      .egid = gid,
-                      .sgid = gid,
-                      .fsgid = gid};
-    creds_init_caps(&c);
-    return c;
-}
 
 Test(ipc_ids, add_lookup_remove_and_stale_ids)
 {
