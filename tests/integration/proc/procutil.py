@@ -78,10 +78,89 @@ def leftovers(grace=5.0):
     return desc
 
 
+def descendants(root):
+    """Pids below root (root first), from /proc's parent links."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        kids.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop(0)
+        out.append(p)
+        todo.extend(sorted(kids.get(p, [])))
+    return out
+
+
+def _proc(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def hang_report(root):
+    """What every process and thread below root is doing, and the sentries' thread backtraces
+    (gdb): printed when a sandboxed command overruns its time, so that a hang in CI can be
+    diagnosed from the log alone."""
+    lines = [f"--- hang report for pid {root} ---"]
+    sentries = []
+    for pid in descendants(root):
+        cmd = cmdline(pid)
+        try:
+            tids = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue
+        lines.append(f"{pid} {cmd[:100]}")
+        for tid in tids:
+            base = f"/proc/{pid}/task/{tid}"
+            st = _proc(f"{base}/stat")
+            state = st[st.rindex(")") + 2:].split()[0] if ")" in st else "?"
+            lines.append(f"    tid {tid} state {state} wchan {_proc(base + '/wchan')} "
+                         f"syscall {_proc(base + '/syscall')[:60]}")
+        if cmd.startswith("moat boot") and len(tids) > 1:
+            sentries.append(pid)
+    for pid in sentries:
+        try:
+            g = subprocess.run(["gdb", "-nx", "-batch", "-ex", "set sysroot /", "-ex",
+                                "set pagination off", "-ex", f"file /proc/{pid}/exe", "-ex", f"attach {pid}",
+                                "-ex", "thread apply all bt 16"], stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=120)
+            bt = [l for l in g.stdout.splitlines() if l.startswith(("#", "Thread "))]
+            lines.append(f"--- sentry {pid} threads ---")
+            lines.extend(bt)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            lines.append(f"(no backtrace of sentry {pid}: {e})")
+    return "\n".join(lines) + "\n"
+
+
 def run(argv, timeout=120, env=None, cwd=None):
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=timeout, env=env, cwd=cwd, start_new_session=True)
-    return p.returncode, p.stdout, p.stderr
+    """Runs argv with its output captured; past `timeout` seconds, the result is returncode -1
+    with a hang report appended to stderr, and the command's session is killed."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        return p.returncode, out, err
+    except subprocess.TimeoutExpired:
+        report = hang_report(p.pid)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            out, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            out, err = "", "(output lost: a pipe stayed open after the kill)"
+        return -1, out or "", (err or "") + f"\nTIMEOUT after {timeout} s\n" + report
 
 
 def finish():

@@ -89,7 +89,7 @@ def compare(name, native, sandboxed):
     rn, on, en = native
     rm, om, em = sandboxed
     check(rn == rm and on == om, f"{name}: same stdout and status as natively",
-          f"native rc={rn} stdout={on!r}\nmoat rc={rm} stdout={om!r}\nmoat stderr:\n{em[-3000:]}")
+          f"native rc={rn} stdout={on!r}\nmoat rc={rm} stdout={om!r}\nmoat stderr:\n{em[-40000:]}")
 
 
 def main():
