@@ -6,11 +6,12 @@ set -euo pipefail
 MOAT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MOAT_BUILD="$MOAT_TOP/build"
 
-# Build dependencies, the test suite's tools and workloads, and the peers the benchmark compares.
+# Build dependencies, the test suite's tools and workloads (gdb: hang reports), and the peers
+# the benchmark compares.
 MOAT_PACKAGES=(
   meson ninja-build pkg-config gcc clang
   libseccomp-dev libunwind-dev liburing-dev libcriterion-dev libjson-c-dev
-  python3 libpython3.11-testsuite busybox-static
+  python3 libpython3.11-testsuite busybox-static gdb
   runsc proot sqlite3 gzip tar
   containerd runc
 )
