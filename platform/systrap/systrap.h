@@ -35,6 +35,7 @@ struct systrap_region {
     uint8_t chan_used[ST_NCHAN];
     uint8_t slot_dirty[ST_NSLOTS]; /* used since the region was made or cleared */
     uint8_t chan_dirty[ST_NCHAN];
+    pid_t chan_last[ST_NCHAN]; /* the stub process a freed channel served, until it is gone */
     pid_t users[ST_REGION_MAX_USERS]; /* every stub process that has mapped it */
     int nusers;
     bool no_reuse; /* a user we could not track: never back to the pool */
@@ -85,7 +86,9 @@ void systrap_region_pool_free(struct systrap_platform *sp);
 int systrap_slot_alloc(struct systrap_region *r);
 void systrap_slot_free(struct systrap_region *r, int slot);
 int systrap_chan_alloc(struct systrap_region *r);
-void systrap_chan_free(struct systrap_region *r, int chan);
+/* Frees a channel that `owner` served: it is not handed out again until owner is gone, since a
+ * control thread killed but still waiting on the channel's futex could take a new user's wakeup. */
+void systrap_chan_free(struct systrap_region *r, int chan, pid_t owner);
 
 /* Runs one request on the address space's control thread; returns its result or -errno. */
 long systrap_request(struct systrap_as *as, uint64_t op, const uint64_t a[6], const int *fds,

@@ -3,6 +3,7 @@
 #include "platform/systrap/systrap.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -74,9 +75,11 @@ static long futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
     return syscall(SYS_futex, addr, FUTEX_WAIT, val, timeout_ns ? &ts : NULL, NULL, 0);
 }
 
+/* Wakes every waiter: a control thread that was killed but has not left the futex queue yet
+ * would otherwise take the wakeup meant for the channel's live one. */
 static void futex_wake(uint32_t *addr)
 {
-    syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+    syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 /* How long a sentry thread sleeps before it checks that the stub it waits for still lives. */
@@ -267,7 +270,7 @@ void systrap_as_free(struct platform_as *base)
 {
     struct systrap_as *as = (struct systrap_as *)base;
     close(as->ctl);
-    systrap_chan_free(as->reg, as->chan);
+    systrap_chan_free(as->reg, as->chan, as->base.host_pid);
     systrap_region_put((struct systrap_platform *)base->p, as->reg);
     pthread_mutex_destroy(&as->req_lock);
     free(as);
@@ -298,7 +301,7 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         int rc = -errno;
-        systrap_chan_free(reg, chan);
+        systrap_chan_free(reg, chan, 0);
         systrap_region_put(sp, reg);
         return rc;
     }
@@ -308,6 +311,7 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
                            share_vm ? 0 : 1};
     long rc = systrap_request(as, ST_OP_FORK, a, fds, share_vm ? 1 : 2);
     close(sv[1]);
+    pid_t started = rc > 0 ? (pid_t)rc : 0; /* what serves the channel if anything does */
     pid_t pid = rc > 0 ? read_ready(sv[0]) : -EAGAIN;
     if (rc > 0 && pid != (pid_t)rc) {
         kill((pid_t)rc, SIGKILL);
@@ -320,7 +324,7 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
         systrap_region_untrackable(reg);
     if (rc <= 0) {
         close(sv[0]);
-        systrap_chan_free(reg, chan);
+        systrap_chan_free(reg, chan, started);
         systrap_region_put(sp, reg);
         return rc < 0 ? (int)rc : -EAGAIN;
     }
@@ -328,7 +332,7 @@ static int clone_process(struct systrap_as *as, bool share_vm, struct systrap_as
     if (!nas) {
         kill(pid, SIGKILL);
         close(sv[0]);
-        systrap_chan_free(reg, chan);
+        systrap_chan_free(reg, chan, pid);
         systrap_region_put(sp, reg);
         return -ENOMEM;
     }

@@ -48,6 +48,7 @@ static void region_clear(struct systrap_region *r)
     memset(r->chan_used, 0, sizeof(r->chan_used));
     memset(r->slot_dirty, 0, sizeof(r->slot_dirty));
     memset(r->chan_dirty, 0, sizeof(r->chan_dirty));
+    memset(r->chan_last, 0, sizeof(r->chan_last));
     r->nusers = 0;
 }
 
@@ -173,10 +174,20 @@ void systrap_slot_free(struct systrap_region *r, int slot)
     give_back(r, r->slot_used, slot);
 }
 
-/* A free control channel, its request and reply pages zeroed. */
+/* A free control channel whose previous stub process is gone, its request and reply pages
+ * zeroed. */
 int systrap_chan_alloc(struct systrap_region *r)
 {
-    int chan = take_free(r, r->chan_used, r->chan_dirty, ST_NCHAN);
+    int chan = -EAGAIN;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < ST_NCHAN && chan < 0; i++) {
+        if (r->chan_used[i] || (r->chan_last[i] > 0 && systrap_process_alive(r->chan_last[i])))
+            continue;
+        r->chan_used[i] = r->chan_dirty[i] = 1;
+        r->chan_last[i] = 0;
+        chan = i;
+    }
+    pthread_mutex_unlock(&r->lock);
     if (chan >= 0) {
         memset(r->map + ST_REQ_OFF + (size_t)chan * 4096, 0, 4096);
         memset(r->map + ST_REP_OFF + (size_t)chan * 4096, 0, 4096);
@@ -184,7 +195,10 @@ int systrap_chan_alloc(struct systrap_region *r)
     return chan;
 }
 
-void systrap_chan_free(struct systrap_region *r, int chan)
+void systrap_chan_free(struct systrap_region *r, int chan, pid_t owner)
 {
-    give_back(r, r->chan_used, chan);
+    pthread_mutex_lock(&r->lock);
+    r->chan_used[chan] = 0;
+    r->chan_last[chan] = owner;
+    pthread_mutex_unlock(&r->lock);
 }

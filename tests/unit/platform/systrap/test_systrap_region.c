@@ -50,7 +50,7 @@ static struct systrap_region *used_region(pid_t user, int *slot)
     memset(r->map + ST_REQ_OFF, 0x5a, 2 * 4096);
     memset(r->map + ST_REP_OFF + 4096, 0x5a, 4096);
     systrap_slot_free(r, *slot);
-    systrap_chan_free(r, chan);
+    systrap_chan_free(r, chan, user);
     systrap_region_put(sp, r);
     return r;
 }
@@ -110,4 +110,40 @@ Test(region_pool, the_pool_is_bounded, .init = setup, .fini = teardown)
     for (int i = 0; i < ST_REGION_POOL + 2; i++)
         systrap_region_put(sp, r[i]);
     cr_assert_eq(sp->npool, ST_REGION_POOL);
+}
+
+/* A channel freed while the stub process that served it still runs (killed, not yet gone) is not
+ * handed out: that process's control thread could still sit on the channel's futex and take the
+ * wakeup meant for the next one (a vfork child then waited forever for its first thread). */
+Test(region_channels, a_channel_whose_last_server_lives_is_not_reused, .init = setup,
+     .fini = teardown)
+{
+    struct systrap_region *r = systrap_region_new(sp);
+    cr_assert_not_null(r);
+    int chan = systrap_chan_alloc(r);
+    cr_assert_eq(chan, 1);
+    systrap_chan_free(r, chan, getpid());
+    int next = systrap_chan_alloc(r);
+    cr_assert_eq(next, 2, "channel 1's server is alive: the next free one is taken");
+    systrap_chan_free(r, next, gone_pid());
+    cr_assert_eq(systrap_chan_alloc(r), 2, "channel 2's server is gone: it is reused");
+    systrap_chan_free(r, 0, 0);
+    cr_assert_eq(systrap_chan_alloc(r), 0, "a channel nothing served is reused");
+    systrap_region_put(sp, r);
+}
+
+Test(region_channels, a_zombie_server_counts_as_gone, .init = setup, .fini = teardown)
+{
+    struct systrap_region *r = systrap_region_new(sp);
+    pid_t z = fork();
+    cr_assert_geq(z, 0);
+    if (z == 0)
+        _exit(0);
+    siginfo_t si;
+    cr_assert_eq(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0); /* a zombie now */
+    int chan = systrap_chan_alloc(r);
+    systrap_chan_free(r, chan, z);
+    cr_assert_eq(systrap_chan_alloc(r), chan, "an exited process waits on no futex");
+    cr_assert_eq(waitpid(z, NULL, 0), z);
+    systrap_region_put(sp, r);
 }
