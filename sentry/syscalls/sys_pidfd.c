@@ -1,10 +1,12 @@
-/* pidfd_open and pidfd_send_signal: a pidfd names a process without the races of pid reuse; a
- * signal through one goes where kill(2) or rt_sigqueueinfo(2) would, unless it has exited. */
+/* pidfd_open, pidfd_send_signal and pidfd_getfd: a pidfd names a process without the races of pid
+ * reuse; a signal through one goes where kill(2) or rt_sigqueueinfo(2) would, unless it has
+ * exited; getfd copies one of its open files to a caller that may ptrace it. */
 #include <errno.h>
 #include <fcntl.h>
 
 #include "sentry/fs/anon/pidfd.h"
 #include "sentry/fs/proc/proc.h"
+#include "sentry/fs/proc/proc_task.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/task.h"
@@ -65,5 +67,54 @@ long sys_pidfd_send_signal(struct task *t, int pidfd, int sig, uaddr_t info, uns
             rc = sys_kill(t, tgid, sig);
     }
     file_put(f);
+    return rc;
+}
+
+/* Linux's ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): root, the caller's own process, or the
+ * caller's real ids throughout the target's, which must be dumpable. */
+static bool may_attach(struct task *t, struct task *x)
+{
+    if (t->tg == x->tg)
+        return true;
+    const struct creds *r = &t->creds, *c = &x->creds;
+    if (r->euid == 0)
+        return true;
+    return x->dumpable && r->ruid == c->ruid && r->ruid == c->euid && r->ruid == c->suid &&
+           r->rgid == c->rgid && r->rgid == c->egid && r->rgid == c->sgid;
+}
+
+long sys_pidfd_getfd(struct task *t, int pidfd, int fd, unsigned int flags)
+{
+    if (flags)
+        return -EINVAL;
+    struct file *pf = task_file(t, pidfd, false);
+    if (!pf)
+        return -EBADF;
+    struct thread_group *tg = pidfd_tg(pf);
+    struct task *x = NULL;
+    if (tg) {
+        pthread_mutex_lock(&kernel->tasks_lock);
+        if (!tg->zombie && tg->threads)
+            x = task_get(tg->threads);
+        pthread_mutex_unlock(&kernel->tasks_lock);
+    }
+    file_put(pf);
+    if (!tg)
+        return -EBADF;
+    if (!x)
+        return -ESRCH; /* exited: ESRCH since Linux 6.8 (EBADF before) */
+    long rc = -EPERM;
+    if (may_attach(t, x)) {
+        struct fd_table *files = proc_task_files(x);
+        struct file *f = files ? fd_get(files, fd) : NULL;
+        if (files)
+            fd_table_put(files);
+        rc = files ? -EBADF : -ESRCH;
+        if (f) {
+            rc = fd_install(t->files, f, 0, true /* always O_CLOEXEC */, task_nofile(t));
+            file_put(f);
+        }
+    }
+    task_put(x);
     return rc;
 }

@@ -2,7 +2,8 @@
  * thread that is not a process (Linux 6.9+), EINVAL for bad flags, ESRCH for no such pid),
  * waitid(P_PIDFD) (EAGAIN on a PIDFD_NONBLOCK pidfd of a running child), pidfd_send_signal
  * (delivers like kill, ESRCH once the process has exited, EBADF for other fds, EINVAL for two
- * scope flags at once), read EINVAL. */
+ * scope flags at once), read EINVAL; pidfd_getfd (the same open file, close-on-exec; EBADF for an
+ * fd the process lacks, EINVAL for flags, ESRCH once it has exited, EPERM for another user). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +38,60 @@ static pid_t child_sleeping(int ms)
         _exit(3);
     }
     return pid;
+}
+
+static long getfd(int pidfd, int fd, unsigned flags)
+{
+    return syscall(SYS_pidfd_getfd, pidfd, fd, flags);
+}
+
+/* A child that makes a pipe holding "hello", tells us its read end's number, and waits. */
+static void check_getfd(void)
+{
+    int rep[2];
+    if (pipe(rep) != 0)
+        return;
+    pid_t c = fork();
+    if (c == 0) {
+        int p[2];
+        if (pipe(p) != 0 || write(p[1], "hello", 5) != 5 || write(rep[1], &p[0], sizeof(int)) < 0)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    int theirs = -1;
+    ct_check("the child's fd arrives", read(rep[0], &theirs, sizeof(theirs)) == sizeof(theirs));
+    int fd = pidfd_open(c, 0);
+    int mine = (int)getfd(fd, theirs, 0);
+    ct_check("pidfd_getfd", mine >= 0);
+    char buf[8] = {0};
+    ct_result("read what the child's pipe holds", read(mine, buf, sizeof(buf) - 1));
+    printf("got: %s\n", buf);
+    ct_check("pidfd_getfd: close-on-exec", (fcntl(mine, F_GETFD) & FD_CLOEXEC) != 0);
+    ct_check("the copy is the pipe, now empty: O_NONBLOCK read says EAGAIN",
+             fcntl(mine, F_SETFL, O_NONBLOCK) == 0 && read(mine, buf, 1) < 0 && errno == EAGAIN);
+    ct_expect_errno("pidfd_getfd of an fd it lacks", getfd(fd, 900, 0), EBADF);
+    ct_expect_errno("pidfd_getfd flags 1", getfd(fd, theirs, 1), EINVAL);
+    ct_expect_errno("pidfd_getfd through stdin", getfd(0, theirs, 0), EBADF);
+    pid_t u = fork();
+    if (u == 0) { /* nobody may not take a root process's files */
+        if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+            _exit(100);
+        _exit(getfd(fd, theirs, 0) < 0 && errno == EPERM ? 0 : 1);
+    }
+    int st = 0;
+    waitpid(u, &st, 0);
+    ct_check("pidfd_getfd by another user: EPERM", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    kill(c, SIGKILL);
+    siginfo_t si;
+    waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT);
+    ct_expect_errno("pidfd_getfd of a zombie", getfd(fd, theirs, 0), ESRCH);
+    waitpid(c, NULL, 0);
+    ct_expect_errno("pidfd_getfd once reaped", getfd(fd, theirs, 0), ESRCH);
+    close(mine);
+    close(fd);
+    close(rep[0]);
+    close(rep[1]);
 }
 
 static volatile pid_t thread_tid;
@@ -106,5 +161,6 @@ int main(void)
     ct_expect_errno("pidfd_open pid 0", pidfd_open(0, 0), EINVAL);
     ct_expect_errno("pidfd_open a missing pid", pidfd_open(4000000, 0), ESRCH);
     ct_expect_errno("pidfd_send_signal on stdin", send_signal(0, SIGTERM, 0), EBADF);
+    check_getfd();
     return 0;
 }
