@@ -203,12 +203,15 @@ def big_tree_walks(m):
 # which coreutils counts as remote): the inotify fd must be open, and the appended lines seen.
 TAIL_SCRIPT = """f=$(mktemp /dev/shm/moat-tail.XXXXXX)
 echo first > $f
-( for i in 1 2 3; do sleep 0.3; echo line$i >> $f; done; sleep 0.3 ) &
-w=$!
-tail -f --pid=$w $f > $f.out &
+tail -f $f > $f.out &
 t=$!
-sleep 0.2
+n=0  # up to 10 s for tail to start following (a loaded machine is slow to get there)
+while ! ls -l /proc/$t/fd | grep -q inotify && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
 ls -l /proc/$t/fd | grep -c inotify
+for i in 1 2 3; do sleep 0.3; echo line$i >> $f; done
+n=0
+while ! grep -q line3 $f.out && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
+kill $t
 wait $t
 cat $f.out
 rm -f $f $f.out
