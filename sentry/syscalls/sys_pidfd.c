@@ -70,19 +70,6 @@ long sys_pidfd_send_signal(struct task *t, int pidfd, int sig, uaddr_t info, uns
     return rc;
 }
 
-/* Linux's ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): root, the caller's own process, or the
- * caller's real ids throughout the target's, which must be dumpable. */
-static bool may_attach(struct task *t, struct task *x)
-{
-    if (t->tg == x->tg)
-        return true;
-    const struct creds *r = &t->creds, *c = &x->creds;
-    if (r->euid == 0)
-        return true;
-    return x->dumpable && r->ruid == c->ruid && r->ruid == c->euid && r->ruid == c->suid &&
-           r->rgid == c->rgid && r->rgid == c->egid && r->rgid == c->sgid;
-}
-
 long sys_pidfd_getfd(struct task *t, int pidfd, int fd, unsigned int flags)
 {
     if (flags)
@@ -104,7 +91,7 @@ long sys_pidfd_getfd(struct task *t, int pidfd, int fd, unsigned int flags)
     if (!x)
         return -ESRCH; /* exited: ESRCH since Linux 6.8 (EBADF before) */
     long rc = -EPERM;
-    if (may_attach(t, x)) {
+    if (task_may_ptrace(t, x, true /* PTRACE_MODE_ATTACH_REALCREDS */)) {
         struct fd_table *files = proc_task_files(x);
         struct file *f = files ? fd_get(files, fd) : NULL;
         if (files)

@@ -122,15 +122,22 @@ void proc_task_info(struct task *t, struct proc_task_info *out)
     pthread_mutex_unlock(&kernel->tasks_lock);
 }
 
-bool proc_may_access(struct task *reader, struct task *t)
+bool task_may_ptrace(struct task *reader, struct task *t, bool realcreds)
 {
     if (!reader || reader == t || task_tgid(reader) == task_tgid(t))
         return true;
     const struct creds *r = &reader->creds, *c = &t->creds;
     if (r->euid == 0)
         return true;
-    return t->dumpable && r->fsuid == c->ruid && r->fsuid == c->euid && r->fsuid == c->suid &&
-           r->fsgid == c->rgid && r->fsgid == c->egid && r->fsgid == c->sgid;
+    uid_t uid = realcreds ? r->ruid : r->fsuid;
+    gid_t gid = realcreds ? r->rgid : r->fsgid;
+    return t->dumpable && uid == c->ruid && uid == c->euid && uid == c->suid && gid == c->rgid &&
+           gid == c->egid && gid == c->sgid;
+}
+
+bool proc_may_access(struct task *reader, struct task *t)
+{
+    return task_may_ptrace(reader, t, false);
 }
 
 bool proc_reader_root(struct path *out)

@@ -44,7 +44,10 @@ struct proc_task_info {
 };
 void proc_task_info(struct task *t, struct proc_task_info *out);
 
-/* Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS): root, or the same user throughout. */
+/* Linux's ptrace_may_access: root, the reader's own process, or the reader's ids (real ones with
+ * realcreds, else fsuid/fsgid) throughout the target's, which must be dumpable. */
+bool task_may_ptrace(struct task *reader, struct task *t, bool realcreds);
+/* The same with PTRACE_MODE_READ_FSCREDS, as /proc checks it. */
 bool proc_may_access(struct task *reader, struct task *t);
 
 /* The root the reading task sees paths from (referenced), false if there is no reader. */

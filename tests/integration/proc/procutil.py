@@ -27,10 +27,9 @@ def become_subreaper():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-def children():
-    """Pids whose parent is this process (what a sandbox leaked after it was reparented here)."""
-    me = os.getpid()
-    found = []
+def _proc_stats():
+    """(pid, parent pid, state) of every process in /proc."""
+    out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -40,9 +39,14 @@ def children():
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == me and fields[0] != "Z":
-            found.append(int(d))
-    return found
+        out.append((int(d), int(fields[1]), fields[0]))
+    return out
+
+
+def children():
+    """Pids whose parent is this process (what a sandbox leaked after it was reparented here)."""
+    me = os.getpid()
+    return [pid for pid, ppid, state in _proc_stats() if ppid == me and state != "Z"]
 
 
 def cmdline(pid):
@@ -81,15 +85,8 @@ def leftovers(grace=5.0):
 def descendants(root):
     """Pids below root (root first), from /proc's parent links."""
     kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        kids.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(d))
+    for pid, ppid, _ in _proc_stats():
+        kids.setdefault(ppid, []).append(pid)
     out, todo = [], [root]
     while todo:
         p = todo.pop(0)
