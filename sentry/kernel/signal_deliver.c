@@ -97,9 +97,10 @@ void signal_deliver(struct task *t)
                 start_group_stop(t, sig);
                 continue;
             }
-            /* Fatal: the whole process ends with this signal. */
+            /* Fatal: the whole process ends with this signal. moat writes no core file, and
+             * Linux sets the wait status's core flag (0x80) only for a dump that happened. */
             tg->group_exiting = true;
-            tg->group_exit_status = sig | (d == SD_CORE ? 0x80 : 0);
+            tg->group_exit_status = sig;
             for (struct task *o = tg->threads; o; o = o->tg_next)
                 if (o != t)
                     task_interrupt(o);

@@ -95,7 +95,7 @@ struct thread_group {
 
     /* Exit: the first fatal event decides the status. */
     bool group_exiting;
-    int group_exit_status; /* wait status: code << 8, or signal (| 0x80 for core) */
+    int group_exit_status; /* wait status: code << 8, or the signal (no core flag: no dumps) */
     bool zombie;
 
     /* Job control. */
