@@ -145,6 +145,18 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
     c->sched_policy = t->sched_policy;
     c->sched_priority = t->sched_priority;
     c->nice = t->nice;
+    if (t->sched_reset_on_fork) {
+        /* As Linux's sched_fork: a real-time child becomes SCHED_NORMAL with nice 0, any other
+         * keeps its policy with a nice of at least 0; the flag is not inherited. */
+        if (c->sched_policy == SCHED_FIFO || c->sched_policy == SCHED_RR) {
+            c->sched_policy = SCHED_NORMAL;
+            c->nice = 0;
+        } else if (c->nice < 0) {
+            c->nice = 0;
+        }
+        c->sched_priority = 0;
+    }
+    c->ioprio = t->ioprio; /* Linux's copy_io copies a valid class; none is 0 anyway */
     c->timer_slack_ns = t->timer_slack_ns;
     c->no_new_privs = t->no_new_privs;
     c->dumpable = t->dumpable;

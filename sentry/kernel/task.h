@@ -181,7 +181,9 @@ struct task {
     int dumpable;
     int64_t utime_ns, stime_ns;       /* CPU time accounted at exit */
     int sched_policy, sched_priority; /* sched_setscheduler (SCHED_OTHER, 0 by default) */
+    bool sched_reset_on_fork;         /* SCHED_RESET_ON_FORK / SCHED_FLAG_RESET_ON_FORK */
     int nice;                         /* setpriority, -20..19 */
+    int ioprio;                       /* ioprio_set: class << 13 | data; 0: none */
     uint64_t timer_slack_ns;          /* PR_SET_TIMERSLACK; 0: the default */
 
     pthread_t thread;

@@ -25,4 +25,10 @@ struct file *task_file(struct task *t, int fd, bool allow_path);
  * -EFAULT. Defined in sys_signal.c. */
 long temporary_sigmask_set(struct task *t, uaddr_t usigmask, size_t sigsetsize);
 
+/* Calls visit for every live task that getpriority's which/who names (PRIO_PROCESS: a thread id,
+ * PRIO_PGRP: a process group, PRIO_USER: a real uid; who 0: the caller's), under tasks_lock:
+ * 0, -EINVAL for another which, -ESRCH when none matched. Defined in sys_sched.c. */
+long sched_for_each_named(struct task *t, int which, int who,
+                          bool (*visit)(struct task *x, void *arg), void *arg);
+
 #endif

@@ -13,6 +13,7 @@
 #include "sentry/kernel/pid_table.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
+#include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_handlers.h"
 
 #define RR_INTERVAL_NS 100000000L /* SCHED_RR's time slice (RR_TIMESLICE, 100 ms) */
@@ -87,7 +88,56 @@ static bool policy_rt(int policy)
     return policy == SCHED_FIFO || policy == SCHED_RR;
 }
 
-/* Sets policy (or keeps the current one: -1) and priority after Linux's checks. */
+/* What a sched_setscheduler/setparam/setattr asks for: policy -1 keeps the current one (and its
+ * reset-on-fork flag); set_nice only for sched_setattr of a fair policy. */
+struct sched_req {
+    int policy, priority, nice;
+    bool reset_on_fork, set_nice;
+    bool keep_params; /* SCHED_FLAG_KEEP_PARAMS: checked, then only reset-on-fork changes */
+};
+
+static bool policy_fair(int policy)
+{
+    return policy == SCHED_OTHER || policy == SCHED_BATCH;
+}
+
+/* Linux's checks (__sched_setscheduler, user_check_sched_setscheduler), then records the request
+ * on x. Root (CAP_SYS_NICE) passes every permission check. */
+static long sched_apply(struct task *t, struct task *x, struct sched_req r)
+{
+    if (r.policy < 0) {
+        r.policy = x->sched_policy;
+        r.reset_on_fork = x->sched_reset_on_fork;
+    }
+    if (r.policy == SCHED_DEADLINE)
+        return -EPERM; /* no deadline guarantees in the sandbox (docs/time-and-creds.md) */
+    if (!policy_valid(r.policy))
+        return -EINVAL;
+    if (r.priority < 0 || r.priority > 99 || policy_rt(r.policy) != (r.priority != 0))
+        return -EINVAL;
+    bool privileged = creds_capable(&t->creds, CAP_SYS_NICE);
+    rlim_t rtprio = t->tg->rlimits[RLIMIT_RTPRIO].rlim_cur;
+    bool need_priv = !may_change(t, x) || (x->sched_reset_on_fork && !r.reset_on_fork);
+    if (r.set_nice && policy_fair(r.policy) && r.nice < x->nice)
+        need_priv = true;
+    if (policy_rt(r.policy) && ((r.policy != x->sched_policy && rtprio == 0) ||
+                                (r.priority > x->sched_priority && (rlim_t)r.priority > rtprio)))
+        need_priv = true;
+    if (x->sched_policy == SCHED_IDLE && r.policy != SCHED_IDLE)
+        need_priv = true;
+    if (need_priv && !privileged)
+        return -EPERM;
+    x->sched_reset_on_fork = r.reset_on_fork;
+    if (r.keep_params)
+        return 0; /* as Linux, which then skips __setscheduler_params: the policy stays too */
+    x->sched_policy = r.policy;
+    x->sched_priority = r.priority;
+    if (r.set_nice && policy_fair(r.policy))
+        x->nice = r.nice;
+    return 0;
+}
+
+/* sched_setscheduler (policy >= 0) and sched_setparam (policy -1). */
 static long set_scheduler(struct task *t, pid_t pid, int policy, uaddr_t param)
 {
     if (pid < 0 || !param)
@@ -98,24 +148,12 @@ static long set_scheduler(struct task *t, pid_t pid, int policy, uaddr_t param)
     struct task *x = target_task(t, pid);
     if (!x)
         return -ESRCH;
-    long rc = 0;
-    if (policy < 0)
-        policy = x->sched_policy;
-    policy &= ~SCHED_RESET_ON_FORK;
-    if (!policy_valid(policy))
-        rc = -EINVAL;
-    else if (policy_rt(policy) ? (sp.sched_priority < 1 || sp.sched_priority > 99)
-                               : sp.sched_priority != 0)
-        rc = -EINVAL;
-    else if (!may_change(t, x))
-        rc = -EPERM;
-    else if (policy_rt(policy) && !creds_capable(&t->creds, CAP_SYS_NICE) &&
-             (rlim_t)sp.sched_priority > t->tg->rlimits[RLIMIT_RTPRIO].rlim_cur)
-        rc = -EPERM;
-    if (rc == 0) {
-        x->sched_policy = policy;
-        x->sched_priority = sp.sched_priority;
+    struct sched_req r = {.policy = policy, .priority = sp.sched_priority};
+    if (policy >= 0) {
+        r.reset_on_fork = policy & SCHED_RESET_ON_FORK;
+        r.policy = policy & ~SCHED_RESET_ON_FORK;
     }
+    long rc = sched_apply(t, x, r);
     task_put(x);
     return rc;
 }
@@ -139,7 +177,7 @@ long sys_sched_getscheduler(struct task *t, pid_t pid)
     struct task *x = target_task(t, pid);
     if (!x)
         return -ESRCH;
-    long policy = x->sched_policy;
+    long policy = x->sched_policy | (x->sched_reset_on_fork ? SCHED_RESET_ON_FORK : 0);
     task_put(x);
     return policy;
 }
@@ -154,6 +192,120 @@ long sys_sched_getparam(struct task *t, pid_t pid, uaddr_t param)
     struct sched_param sp = {.sched_priority = x->sched_priority};
     task_put(x);
     return copy_out(t, param, &sp, sizeof(sp));
+}
+
+/* struct sched_attr as of Linux 4.13+ (SCHED_ATTR_SIZE_VER1: utilization clamps). */
+struct moat_sched_attr {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+    uint32_t sched_util_min, sched_util_max;
+};
+#define SCHED_ATTR_VER0  48
+#define SF_RESET_ON_FORK 0x01
+#define SF_KEEP_POLICY   0x08
+#define SF_KEEP_PARAMS   0x10
+#define SF_UTIL_CLAMP    0x60
+#define SF_ALL           0x7f
+#define SF_SUGOV         0x10000000
+
+/* Copies a sched_attr in as Linux's sched_copy_attr: size 0 means VER0, a size outside
+ * VER0..page or nonzero bytes past what moat knows is E2BIG with moat's size written back. */
+static long copy_in_sched_attr(struct task *t, uaddr_t uattr, struct moat_sched_attr *a)
+{
+    uint32_t size;
+    if (copy_in(t, &size, uattr, sizeof(size)) < 0)
+        return -EFAULT;
+    if (size == 0)
+        size = SCHED_ATTR_VER0;
+    bool too_big = size < SCHED_ATTR_VER0 || size > ARCH_PAGE_SIZE;
+    *a = (struct moat_sched_attr){0};
+    if (!too_big && copy_in(t, a, uattr, size < sizeof(*a) ? size : sizeof(*a)) < 0)
+        return -EFAULT;
+    for (uint32_t off = sizeof(*a); !too_big && off < size; off++) {
+        uint8_t b;
+        if (copy_in(t, &b, uattr + off, 1) < 0)
+            return -EFAULT;
+        too_big = b != 0;
+    }
+    if (too_big) {
+        uint32_t ours = sizeof(*a);
+        return copy_out(t, uattr, &ours, sizeof(ours)) < 0 ? -EFAULT : -E2BIG;
+    }
+    if ((a->sched_flags & SF_UTIL_CLAMP) && size < sizeof(*a))
+        return -EINVAL;
+    a->sched_nice = a->sched_nice < -20 ? -20 : a->sched_nice > 19 ? 19 : a->sched_nice;
+    return 0;
+}
+
+long sys_sched_setattr(struct task *t, pid_t pid, uaddr_t uattr, unsigned int flags)
+{
+    if (!uattr || pid < 0 || flags)
+        return -EINVAL;
+    struct moat_sched_attr a;
+    long rc = copy_in_sched_attr(t, uattr, &a);
+    if (rc < 0)
+        return rc;
+    if ((int32_t)a.sched_policy < 0)
+        return -EINVAL;
+    struct task *x = target_task(t, pid);
+    if (!x)
+        return -ESRCH;
+    struct sched_req r = {.policy = (int)a.sched_policy,
+                          .priority = (int)a.sched_priority,
+                          .nice = a.sched_nice,
+                          .reset_on_fork = a.sched_flags & SF_RESET_ON_FORK,
+                          .set_nice = true};
+    if (a.sched_flags & SF_KEEP_POLICY)
+        r.policy = -1;
+    if (a.sched_flags & SF_KEEP_PARAMS) { /* Linux's get_params: the current policy's kind */
+        if (policy_rt(x->sched_policy))
+            r.priority = x->sched_priority;
+        else
+            r.nice = x->nice;
+        r.keep_params = true;
+    }
+    /* Utilization clamps are checked and accepted, not kept: the host schedules the stubs. */
+    if (a.sched_flags & ~(uint64_t)(SF_ALL | SF_SUGOV))
+        rc = -EINVAL;
+    else if ((a.sched_flags & SF_UTIL_CLAMP) &&
+             (a.sched_util_min > 1024 || (a.sched_util_max > 1024 && a.sched_util_max != ~0U)))
+        rc = -EINVAL;
+    else
+        rc = sched_apply(t, x, r);
+    task_put(x);
+    return rc;
+}
+
+long sys_sched_getattr(struct task *t, pid_t pid, uaddr_t uattr, unsigned int usize,
+                       unsigned int flags)
+{
+    if (!uattr || pid < 0 || usize > ARCH_PAGE_SIZE || usize < SCHED_ATTR_VER0 || flags)
+        return -EINVAL;
+    struct task *x = target_task(t, pid);
+    if (!x)
+        return -ESRCH;
+    struct moat_sched_attr a = {.sched_policy = (uint32_t)x->sched_policy};
+    if (x->sched_reset_on_fork)
+        a.sched_flags = SF_RESET_ON_FORK;
+    if (policy_rt(x->sched_policy))
+        a.sched_priority = (uint32_t)x->sched_priority;
+    else
+        a.sched_nice = x->nice;
+    task_put(x);
+    a.size = usize < sizeof(a) ? usize : sizeof(a);
+    if (copy_out(t, uattr, &a, a.size) < 0)
+        return -EFAULT;
+    /* A bigger struct than moat's gets zeros past it (copy_struct_to_user). */
+    static const uint8_t zeros[64];
+    for (uint32_t off = sizeof(a); off < usize; off += sizeof(zeros)) {
+        uint32_t n = usize - off < sizeof(zeros) ? usize - off : sizeof(zeros);
+        if (copy_out(t, uattr + off, zeros, n) < 0)
+            return -EFAULT;
+    }
+    return 0;
 }
 
 long sys_sched_get_priority_max(struct task *t, int policy)
@@ -241,31 +393,50 @@ struct prio_walk {
     int which, who;
     int nice; /* set: the new value */
     bool set;
-    int found; /* matching tasks */
-    int best;  /* get: the lowest nice value seen */
-    long err;  /* set: Linux keeps the last task's verdict */
+    int best; /* get: the lowest nice value seen */
+    long err; /* set: Linux keeps the last task's verdict */
 };
 
-static bool prio_matches(const struct prio_walk *w, struct task *x)
+struct named_walk {
+    int which, who;
+    bool (*visit)(struct task *x, void *arg);
+    void *arg;
+    int found;
+};
+
+static bool named_visit(struct task *x, void *arg)
 {
+    struct named_walk *w = arg;
     if (x->state != TASK_RUNNING)
-        return false;
-    switch (w->which) {
-    case PRIO_PROCESS:
-        return x->tid == w->who;
-    case PRIO_PGRP:
-        return x->tg->pgid == w->who;
-    default:
-        return x->creds.ruid == (uid_t)w->who;
-    }
+        return true;
+    bool match = w->which == PRIO_PROCESS ? x->tid == w->who
+                 : w->which == PRIO_PGRP  ? x->tg->pgid == w->who
+                                          : x->creds.ruid == (uid_t)w->who;
+    if (!match)
+        return true;
+    w->found++;
+    return w->visit(x, w->arg);
+}
+
+long sched_for_each_named(struct task *t, int which, int who,
+                          bool (*visit)(struct task *x, void *arg), void *arg)
+{
+    if (which < PRIO_PROCESS || which > PRIO_USER)
+        return -EINVAL;
+    if (who == 0)
+        who = which == PRIO_PROCESS ? t->tid
+              : which == PRIO_PGRP  ? t->tg->pgid
+                                    : (int)t->creds.ruid;
+    struct named_walk w = {.which = which, .who = who, .visit = visit, .arg = arg};
+    pthread_mutex_lock(&kernel->tasks_lock);
+    pid_table_for_each_locked(named_visit, &w);
+    pthread_mutex_unlock(&kernel->tasks_lock);
+    return w.found ? 0 : -ESRCH;
 }
 
 static bool prio_visit(struct task *x, void *arg)
 {
     struct prio_walk *w = arg;
-    if (!prio_matches(w, x))
-        return true;
-    w->found++;
     if (!w->set) {
         if (x->nice < w->best)
             w->best = x->nice;
@@ -285,18 +456,9 @@ static bool prio_visit(struct task *x, void *arg)
 
 static long prio_walk(struct task *t, struct prio_walk *w)
 {
-    if (w->which < PRIO_PROCESS || w->which > PRIO_USER)
-        return -EINVAL;
-    if (w->who == 0)
-        w->who = w->which == PRIO_PROCESS ? t->tid
-                 : w->which == PRIO_PGRP  ? t->tg->pgid
-                                          : (int)t->creds.ruid;
     w->caller = t;
     w->best = 20;
-    pthread_mutex_lock(&kernel->tasks_lock);
-    pid_table_for_each_locked(prio_visit, w);
-    pthread_mutex_unlock(&kernel->tasks_lock);
-    return w->found ? 0 : -ESRCH;
+    return sched_for_each_named(t, w->which, w->who, prio_visit, w);
 }
 
 long sys_getpriority(struct task *t, int which, int who)
