@@ -1,8 +1,9 @@
 /* Conformance: every blocking call the sandbox implements (block_matrix_ops.h), each blocked for
  * ever in a forked child and then hit by each interrupter: a handler without and with SA_RESTART,
- * an ignored signal plus a stop and continue, SIGKILL from the parent, exit_group from a sibling
- * thread. One line per (call, interrupter): what the call returned, whether it returned before it
- * was made to succeed ("early"), and how the child ended. Every wait here is bounded. */
+ * an ignored signal plus a stop and continue, SIGKILL from the parent (of the process asleep or
+ * stopped), exit_group or execve from a sibling thread. One line per (call, interrupter): what the
+ * call returned, whether it returned before it was made to succeed ("early"), and how the child
+ * ended. Every wait here is bounded. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,9 +65,22 @@ static void record_pid(pid_t p)
 
 #include "tests/syscalls/block_matrix_ops.h"
 
-enum interrupter { I_HANDLER, I_RESTART, I_IGNORE_STOP, I_KILL, I_EXIT_GROUP, I_COUNT };
-static const char *const intr_names[] = {"handler", "SA_RESTART", "ignore+stop", "SIGKILL",
-                                         "exit_group"};
+enum interrupter {
+    I_HANDLER,
+    I_RESTART,
+    I_IGNORE_STOP,
+    I_KILL,
+    I_STOP_KILL,
+    I_EXIT_GROUP,
+    I_EXEC,
+    I_COUNT
+};
+static const char *const intr_names[] = {
+    [I_HANDLER] = "handler", [I_RESTART] = "SA_RESTART",     [I_IGNORE_STOP] = "ignore+stop",
+    [I_KILL] = "SIGKILL",    [I_STOP_KILL] = "stop+SIGKILL", [I_EXIT_GROUP] = "exit_group",
+    [I_EXEC] = "execve"};
+/* The argument of the image a sibling's execve starts: it exits at once with status 9. */
+#define EXECED_ARG "--execed"
 
 static pid_t main_tid;
 static volatile int handled, woke;
@@ -143,11 +157,20 @@ static void *helper(void *arg)
             wake_call();
         break;
     case I_KILL:
+    case I_STOP_KILL:
         for (;;)
             pause();
     case I_EXIT_GROUP:
         if (wait_asleep(pid, main_tid))
             syscall(SYS_exit_group, 7);
+        break;
+    case I_EXEC:
+        /* execve from a non-leader thread ends every other thread first (Linux's de_thread). */
+        if (wait_asleep(pid, main_tid)) {
+            char *const args[] = {"block_matrix", EXECED_ARG, NULL};
+            syscall(SYS_execve, "/proc/self/exe", args, NULL);
+            _exit(8);
+        }
         break;
     case I_COUNT:
         break;
@@ -218,13 +241,10 @@ static int wait_bounded(pid_t pid, int *st, int flags, int ms)
     return -1;
 }
 
-/* From the parent: an ignored signal, then a stop (seen by waitid, leaving the report and any
- * exit to the final wait) and a continue. */
-static void ignore_stop_cont(pid_t c)
+/* From the parent: stops c and waits until it is stopped (seen by waitid, leaving the report and
+ * any exit to the final wait). */
+static void stop(pid_t c)
 {
-    if (!wait_asleep(c, c))
-        return;
-    kill(c, SIGUSR2);
     kill(c, SIGSTOP);
     siginfo_t si;
     int i;
@@ -236,6 +256,15 @@ static void ignore_stop_cont(pid_t c)
     }
     if (si.si_code != CLD_STOPPED)
         printf(" [not stopped]");
+}
+
+/* From the parent: an ignored signal, then a stop and a continue. */
+static void ignore_stop_cont(pid_t c)
+{
+    if (!wait_asleep(c, c))
+        return;
+    kill(c, SIGUSR2);
+    stop(c);
     kill(c, SIGCONT);
 }
 
@@ -269,7 +298,7 @@ static void run_one(const struct op *op, enum interrupter in, int run)
     sh->semid = sh->msqid = -1;
     cur_op = op;
     cur_intr = in;
-    printf("%-24s %-11s:", op->name, intr_names[in]);
+    printf("%-24s %-12s:", op->name, intr_names[in]);
     pid_t c = fork();
     if (c == 0)
         run_child(run);
@@ -280,12 +309,14 @@ static void run_one(const struct op *op, enum interrupter in, int run)
     if (in == I_IGNORE_STOP) {
         ignore_stop_cont(c);
         sh->go = 1;
-    } else if (in == I_KILL && wait_asleep(c, c)) {
+    } else if ((in == I_KILL || in == I_STOP_KILL) && wait_asleep(c, c)) {
+        if (in == I_STOP_KILL)
+            stop(c);
         kill(c, SIGKILL);
     }
     int st;
     /* A SIGKILL must end the child at once; otherwise the child's alarm bounds it. */
-    if (wait_bounded(c, &st, 0, in == I_KILL ? 2000 : 12000) != 0) {
+    if (wait_bounded(c, &st, 0, in == I_KILL || in == I_STOP_KILL ? 2000 : 12000) != 0) {
         printf(" [not reaped in time]");
         kill(c, SIGKILL);
         waitpid(c, &st, 0);
@@ -296,6 +327,8 @@ static void run_one(const struct op *op, enum interrupter in, int run)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], EXECED_ARG) == 0)
+        return 9;
     setvbuf(stdout, NULL, _IONBF, 0);
     /* The set-up's processes outlive a killed child: natively as under moat (where this is
      * init) they must come back to this process to be reaped. */
