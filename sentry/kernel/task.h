@@ -143,6 +143,7 @@ struct task {
     /* Signals (under tasks_lock). */
     uint64_t sigmask;       /* blocked signals, bit (sig-1) */
     uint64_t saved_sigmask; /* restored after a handler runs (sigsuspend, ppoll, pselect) */
+    uint64_t sigwait_set;   /* rt_sigtimedwait's signals, unblocked while it waits (tasks_lock) */
     bool restore_sigmask;
     struct sigpending pending;
     int sigpending_hint; /* atomic: something may be deliverable; checked at every trap */
