@@ -1,9 +1,9 @@
 /* Conformance: every blocking call the sandbox implements (block_matrix_ops.h), each blocked for
  * ever in a forked child and then hit by each interrupter: a handler without and with SA_RESTART,
  * an ignored signal plus a stop and continue, SIGKILL from the parent (of the process asleep or
- * stopped), exit_group or execve from a sibling thread. One line per (call, interrupter): what the
- * call returned, whether it returned before it was made to succeed ("early"), and how the child
- * ended. Every wait here is bounded. */
+ * stopped), SIGTERM with its default action, exit_group or execve from a sibling thread. One line
+ * per (call, interrupter): what the call returned, whether it returned before it was made to
+ * succeed ("early"), and how the child ended. Every wait here is bounded. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +56,9 @@ struct op {
     void (*wake)(struct ctx *c); /* makes the call succeed; NULL: a handler signal (SIGRTMIN+3) */
     enum norm norm;
     void (*after)(struct ctx *c); /* prints more about the return (time left) */
+    /* Asleep killably (state D, as a vfork parent): no handler runs and no stop happens before
+     * the call returns, so the stop interrupters are left out. */
+    int killable;
 };
 
 static void record_pid(pid_t p)
@@ -71,14 +74,16 @@ enum interrupter {
     I_IGNORE_STOP,
     I_KILL,
     I_STOP_KILL,
+    I_TERM,
     I_EXIT_GROUP,
     I_EXEC,
     I_COUNT
 };
 static const char *const intr_names[] = {
-    [I_HANDLER] = "handler", [I_RESTART] = "SA_RESTART",     [I_IGNORE_STOP] = "ignore+stop",
-    [I_KILL] = "SIGKILL",    [I_STOP_KILL] = "stop+SIGKILL", [I_EXIT_GROUP] = "exit_group",
-    [I_EXEC] = "execve"};
+    [I_HANDLER] = "handler",         [I_RESTART] = "SA_RESTART",
+    [I_IGNORE_STOP] = "ignore+stop", [I_KILL] = "SIGKILL",
+    [I_STOP_KILL] = "stop+SIGKILL",  [I_TERM] = "SIGTERM",
+    [I_EXIT_GROUP] = "exit_group",   [I_EXEC] = "execve"};
 /* The argument of the image a sibling's execve starts: it exits at once with status 9. */
 #define EXECED_ARG "--execed"
 
@@ -116,7 +121,7 @@ static int wait_asleep(pid_t pid, pid_t tid)
         if (sh->returned)
             return 0;
         char s = thread_state(pid, tid);
-        if (s == 'S')
+        if (s == (cur_op->killable ? 'D' : 'S'))
             return 1;
         if (s == 'Z' || s == '?' || s == 'X')
             return 0;
@@ -145,7 +150,7 @@ static void *helper(void *arg)
         if (!wait_asleep(pid, main_tid))
             break;
         syscall(SYS_tgkill, pid, main_tid, SIGUSR1);
-        while (!handled && !sh->returned)
+        while (!handled && !sh->returned && !cur_op->killable)
             usleep(300);
         if (wait_asleep(pid, main_tid))
             wake_call();
@@ -158,6 +163,7 @@ static void *helper(void *arg)
         break;
     case I_KILL:
     case I_STOP_KILL:
+    case I_TERM:
         for (;;)
             pause();
     case I_EXIT_GROUP:
@@ -309,14 +315,15 @@ static void run_one(const struct op *op, enum interrupter in, int run)
     if (in == I_IGNORE_STOP) {
         ignore_stop_cont(c);
         sh->go = 1;
-    } else if ((in == I_KILL || in == I_STOP_KILL) && wait_asleep(c, c)) {
+    } else if ((in == I_KILL || in == I_STOP_KILL || in == I_TERM) && wait_asleep(c, c)) {
         if (in == I_STOP_KILL)
             stop(c);
-        kill(c, SIGKILL);
+        kill(c, in == I_TERM ? SIGTERM : SIGKILL);
     }
     int st;
     /* A SIGKILL must end the child at once; otherwise the child's alarm bounds it. */
-    if (wait_bounded(c, &st, 0, in == I_KILL || in == I_STOP_KILL ? 2000 : 12000) != 0) {
+    if (wait_bounded(c, &st, 0, in == I_KILL || in == I_STOP_KILL || in == I_TERM ? 2000 : 12000) !=
+        0) {
         printf(" [not reaped in time]");
         kill(c, SIGKILL);
         waitpid(c, &st, 0);
@@ -348,7 +355,8 @@ int main(int argc, char **argv)
         if (argc > 1 && strcmp(argv[1], ops[i].name) != 0)
             continue;
         for (int in = 0; in < I_COUNT; in++)
-            run_one(&ops[i], (enum interrupter)in, run++);
+            if (!ops[i].killable || (in != I_IGNORE_STOP && in != I_STOP_KILL))
+                run_one(&ops[i], (enum interrupter)in, run++);
     }
     ct_scratch_leave(&s);
     return 0;
