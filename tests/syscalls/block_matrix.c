@@ -47,7 +47,9 @@ struct ctx {
     char name[32];
 };
 
-enum norm { N_VALUE, N_FD, N_POSITIVE };
+/* How a successful result prints: as is, "fd", "positive" (a pid), or "part"/"all" of `big` (a
+ * socket's buffer size is the implementation's). */
+enum norm { N_VALUE, N_FD, N_POSITIVE, N_PART };
 
 struct op {
     const char *name;
@@ -202,6 +204,8 @@ static void print_result(long r, int err)
         printf(" fd");
     else if (cur_op->norm == N_POSITIVE)
         printf(" %s", r > 0 ? "positive" : "not positive");
+    else if (cur_op->norm == N_PART)
+        printf(" %s", r == (long)sizeof(big) ? "all" : r > 0 ? "part" : "none");
     else
         printf(" %ld", r);
 }

@@ -91,9 +91,24 @@ static long b_write1(struct ctx *c)
 {
     return syscall(SYS_write, c->fd[1], "y", 1);
 }
+/* More than the buffer holds: the call blocks after a part went through, which a signal returns
+ * (not EINTR) and a drain completes. */
+static char big[300000];
+static long b_write_big(struct ctx *c)
+{
+    return syscall(SYS_write, c->fd[1], big, sizeof(big));
+}
 static void w_drain0(struct ctx *c)
 {
     drain(c->fd[0]);
+}
+/* Drains until the blocked writer returned: a big write needs several rounds. */
+static void w_drain_all(struct ctx *c)
+{
+    while (!sh->returned) {
+        drain(c->fd[0]);
+        usleep(300);
+    }
 }
 static void s_none(struct ctx *c)
 {
@@ -745,6 +760,7 @@ static void w_write_master_line(struct ctx *c)
 static const struct op ops[] = {
     {"pipe-read", make_pipe, b_read0, w_write1, N_VALUE, NULL, 0},
     {"pipe-write-full", s_pipe_full, b_write1, w_drain0, N_VALUE, NULL, 0},
+    {"pipe-write-partial", make_pipe, b_write_big, w_drain_all, N_VALUE, NULL, 0},
     {"fifo-open-read", s_none, b_fifo_open_read, w_fifo_open_write, N_FD, NULL, 0},
     {"fifo-open-write", s_none, b_fifo_open_write, w_fifo_open_read, N_FD, NULL, 0},
     {"splice-empty-pipe", s_splice, b_splice, w_write1, N_VALUE, NULL, 0},
@@ -781,6 +797,7 @@ static const struct op ops[] = {
     {"recv-udp-timeo", s_udp_timeo, b_recv, w_send_peer, N_VALUE, NULL, 0},
     {"recv-netlink", s_netlink, b_recv, w_netlink_request, N_POSITIVE, NULL, 0},
     {"send-unix-stream-full", s_unix_stream_full, b_send1, w_drain0, N_VALUE, NULL, 0},
+    {"write-unix-stream-partial", s_unix_stream, b_write_big, w_drain_all, N_PART, NULL, 0},
     {"send-unix-stream-timeo", s_unix_stream_full_timeo, b_send1, w_drain0, N_VALUE, NULL, 0},
     {"send-unix-dgram-full", s_unix_dgram_full, b_send1, w_drain0, N_VALUE, NULL, 0},
     {"fcntl-setlkw", s_lock_posix, b_lock_posix, w_kill_child, N_VALUE, NULL, 0},
