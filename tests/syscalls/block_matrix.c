@@ -101,28 +101,13 @@ static void on_signal(int sig)
     handled++;
 }
 
-/* The state letter of a thread ('S' asleep), '?' once it is gone. */
-static char thread_state(pid_t pid, pid_t tid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
-}
-
 /* Waits until the main thread of pid sleeps; false if the call returned or the process ended. */
 static int wait_asleep(pid_t pid, pid_t tid)
 {
     for (;;) {
         if (sh->returned)
             return 0;
-        char s = thread_state(pid, tid);
+        char s = ct_thread_state(pid, tid);
         if (s == (cur_op->killable ? 'D' : 'S'))
             return 1;
         if (s == 'Z' || s == '?' || s == 'X')
