@@ -44,7 +44,6 @@ struct ctx {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     unsigned int word;
-    char name[32];
 };
 
 /* How a successful result prints: as is, "fd", "positive" (a pid), or "part"/"all" of `big` (a
