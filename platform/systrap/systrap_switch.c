@@ -307,15 +307,16 @@ void systrap_interrupt(struct platform_ctx *ctx)
     syscall(SYS_tgkill, ctx->as->host_pid, ctx->host_tid, STUB_KICK_SIGNAL);
 }
 
-/* Waits until the kernel has cleared the slot's tid word: the thread is gone, its slot is free. */
-static void wait_thread_gone(struct systrap_ctx *c)
+/* Waits until the kernel has cleared the slot's tid word: the thread is gone, its slot is free.
+ * Checks whether the thread still lives every check_ns. */
+static void wait_thread_gone(struct systrap_ctx *c, long check_ns)
 {
     uint32_t *tid = hdr32(c, ST_HDR_TID);
     for (;;) {
         uint32_t v = __atomic_load_n(tid, __ATOMIC_ACQUIRE);
         if (v == 0)
             return;
-        struct timespec ts = {0, LIVENESS_NS};
+        struct timespec ts = {0, check_ns};
         if (syscall(SYS_futex, tid, FUTEX_WAIT, v, &ts, NULL, 0) != 0 && errno == ETIMEDOUT &&
             !systrap_thread_alive(c->base.as, c->base.host_tid))
             return;
@@ -329,12 +330,16 @@ void systrap_ctx_release(struct platform_ctx *ctx)
     int left = __atomic_sub_fetch(&as->base.nthreads, 1, __ATOMIC_ACQ_REL);
     if (left > 0 && !c->dead) {
         resume(c, ST_CMD_EXIT);
-        wait_thread_gone(c);
+        wait_thread_gone(c, LIVENESS_NS);
     } else if (left == 0) {
         /* The last thread: the whole stub process goes, control thread included. */
         kill(as->base.host_pid, SIGKILL);
+        /* Another process shares the region (vfork): keep the slot till the thread is gone. The
+         * kernel clears the tid word only for a thread whose host mm is shared, which a killed
+         * stub process's is not, so its end is found by checking often (a vfork child's kill
+         * took the 200 ms liveness period). */
         if (__atomic_load_n(&as->reg->refs, __ATOMIC_ACQUIRE) > 1)
-            wait_thread_gone(c); /* another process shares the region: keep the slot till then */
+            wait_thread_gone(c, 1000000L);
     }
     systrap_slot_free(as->reg, c->slot);
     platform_as_put(&as->base);

@@ -80,11 +80,19 @@ void vfork_release(struct task *child)
     task_put(parent);
 }
 
-/* The parent of a vfork child sleeps until the child execs or exits; only a kill wakes it early. */
+/* The parent of a vfork child sleeps until the child execs or exits; only a kill wakes it early:
+ * its process exiting, or this thread alone being ended by another thread's execve (de_thread).
+ * /proc shows it in D, as Linux's killable wait. */
 static void vfork_wait(struct task *t, struct task *child)
 {
-    while (!__atomic_load_n(&child->vfork_done, __ATOMIC_ACQUIRE) && !t->tg->group_exiting)
+    for (;;) {
+        __atomic_store_n(&t->sleeping, TASK_SLEEP_KILLABLE, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&child->vfork_done, __ATOMIC_ACQUIRE) || t->tg->group_exiting ||
+            __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != TASK_RUNNING)
+            break;
         task_sleep_stopped(t);
+    }
+    __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
 }
 
 static struct sighand *sighand_copy(const struct sighand *src)

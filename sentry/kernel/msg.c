@@ -111,12 +111,13 @@ out:
 }
 
 /* Sleeps on the shared queue with msg_lock dropped; q stays allocated while we sleep.
- * 0 (look again), -EIDRM, -EINTR. */
+ * 0 (look again), -EIDRM, -ERESTARTNOHAND: as Linux's do_msgsnd/do_msgrcv, EINTR when a handler
+ * runs (even with SA_RESTART, signal(7)), a restart after a stop or an ignored signal. */
 static long msg_sleep_locked(struct task *t, struct msg_queue *q, struct waitq_entry *e,
                              bool *queued)
 {
     if (task_signal_pending(t))
-        return -EINTR;
+        return -ERESTARTNOHAND;
     if (!*queued) {
         waitq_add(&msg_wait, e, t);
         *queued = true;
@@ -131,8 +132,7 @@ static long msg_sleep_locked(struct task *t, struct msg_queue *q, struct waitq_e
             msg_free(q);
         return -EIDRM;
     }
-    /* System V IPC is never restarted after a handler (signal(7)). */
-    return sr == -ERESTARTSYS ? -EINTR : 0;
+    return sr == -ERESTARTSYS ? -ERESTARTNOHAND : 0;
 }
 
 long msg_snd(struct task *t, int id, uaddr_t umsg, uint64_t size, int flags)

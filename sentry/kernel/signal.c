@@ -151,6 +151,17 @@ static void prepare_job_control(struct thread_group *tg, int sig)
 
 struct waitq signal_fd_wait = WAITQ_INIT;
 
+/* Whether sig, about to be taken by t, ends its process at once (Linux's complete_signal): its
+ * default action terminates without a core dump, t does not block it nor wait for it in
+ * rt_sigtimedwait, and the process is not stopped. Every thread is then woken as for SIGKILL, so
+ * that threads asleep where signals cannot reach them (a vfork parent) end too. */
+static bool fatal_at_once(const struct task *t, const struct ksigaction *act, int sig)
+{
+    return act->handler == (uint64_t)(uintptr_t)SIG_DFL && signal_default_action(sig) == SD_TERM &&
+           !(t->sigmask & SIGBIT(sig)) && !(t->sigwait_set & SIGBIT(sig)) &&
+           t->tg->stop_state == TG_RUNNING;
+}
+
 /* The thread that takes a process-wide signal: the target if it does not block it, else any. */
 static struct task *choose_thread(struct task *target, int sig, bool group)
 {
@@ -204,8 +215,13 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
     p->set |= SIGBIT(sig);
     waitq_wake_all(&signal_fd_wait); /* signalfd readers re-check (blocked signals too) */
     struct task *t = choose_thread(target, sig, group);
-    if (t)
+    if (t && fatal_at_once(t, act, sig)) {
+        tg->group_exiting = true;
+        tg->group_exit_status = sig;
+        tg_interrupt_all(tg);
+    } else if (t) {
         task_interrupt(t);
+    }
     return 0;
 }
 

@@ -123,6 +123,9 @@ struct thread_group {
 };
 
 enum task_state { TASK_RUNNING, TASK_EXITING, TASK_DEAD };
+/* task->sleeping: a signal wakes an interruptible sleep (S in /proc), only a kill a killable one
+ * (D: a vfork parent). */
+enum { TASK_SLEEP_NONE, TASK_SLEEP_INTERRUPTIBLE, TASK_SLEEP_KILLABLE };
 
 struct task {
     int refs; /* atomic: the pid table's, its thread's, and lookups' */
@@ -143,6 +146,7 @@ struct task {
     /* Signals (under tasks_lock). */
     uint64_t sigmask;       /* blocked signals, bit (sig-1) */
     uint64_t saved_sigmask; /* restored after a handler runs (sigsuspend, ppoll, pselect) */
+    uint64_t sigwait_set;   /* rt_sigtimedwait's signals, unblocked while it waits (tasks_lock) */
     bool restore_sigmask;
     struct sigpending pending;
     int sigpending_hint; /* atomic: something may be deliverable; checked at every trap */
@@ -154,7 +158,7 @@ struct task {
     /* Blocking: the task sleeps on wake_fd (an eventfd); see wait.h. */
     int wake_fd;
     int in_user;  /* atomic: running application code (a kick is needed to stop it) */
-    int sleeping; /* atomic: blocked in the sentry (what /proc shows as state S) */
+    int sleeping; /* atomic: blocked in the sentry: TASK_SLEEP_* (what /proc shows as S or D) */
 
     /* The syscall being served: saved for strace and restart. */
     uint64_t sc_nr;

@@ -172,7 +172,7 @@ static long sleep_fds(struct task *t, struct pollfd *pfd, struct pollfd *fds, in
     for (;;) {
         /* Announce the sleep, then look for signals: an interrupt (hint set, then sleeping
          * cleared by task_wake) either finds the flag set and clears it, or is seen here. */
-        __atomic_store_n(&t->sleeping, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&t->sleeping, TASK_SLEEP_INTERRUPTIBLE, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&t->sigpending_hint, __ATOMIC_SEQ_CST)) {
             __atomic_store_n(&t->sleeping, 0, __ATOMIC_RELEASE);
             return -ERESTARTSYS;

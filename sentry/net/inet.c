@@ -22,6 +22,7 @@
 #include "sentry/mm/usercopy.h"
 #include "sentry/net/inet_opts.h"
 #include "sentry/net/socket.h"
+#include "sentry/syscalls/dispatch.h"
 
 #define INET_IO_CHUNK  (256 * 1024)
 #define INET_DGRAM_MAX 65536
@@ -38,7 +39,9 @@ static struct inet_sock *inet_of(struct socket *s)
 }
 
 /* Waits for the host socket to be ready for `events` until the timeout (0: none): 0, -EAGAIN
- * (timed out, as Linux reports SO_RCVTIMEO expiry), or -ERESTARTSYS. */
+ * (timed out, as Linux reports SO_RCVTIMEO expiry), or for a signal -ERESTARTSYS without a
+ * timeout and -EINTR with one (Linux's sock_intr_errno: a timed socket call is never restarted,
+ * signal(7), not even after a stop). */
 static long inet_wait(struct task *t, int fd, short events, const struct timespec *timeo)
 {
     if (!t)
@@ -50,6 +53,8 @@ static long inet_wait(struct task *t, int fd, short events, const struct timespe
         dp = &deadline;
     }
     long rc = task_sleep_fds(t, &p, 1, dp);
+    if (rc == -ERESTARTSYS && dp)
+        return -EINTR;
     return rc == -ETIMEDOUT ? -EAGAIN : rc;
 }
 

@@ -303,11 +303,13 @@ long sys_rt_sigtimedwait(struct task *t, uaddr_t uthese, uaddr_t uinfo, uaddr_t 
             break;
         }
         t->sigmask = saved & ~these;
+        t->sigwait_set = these;
         signal_recalc(t);
         pthread_mutex_unlock(&kernel->tasks_lock);
         rc = task_sleep(t, uts ? &deadline : NULL);
         pthread_mutex_lock(&kernel->tasks_lock);
         t->sigmask = saved;
+        t->sigwait_set = 0;
         if (rc == -ETIMEDOUT) {
             rc = -EAGAIN;
             break;

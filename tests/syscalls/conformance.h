@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 /* (void *)1, an address that is never mapped, hidden from the compiler so that it does not warn
  * about passing it where a buffer is expected. */
@@ -61,6 +62,22 @@ static inline void ct_expect_errno(const char *label, long rc, int want)
         printf("%s: %s (wanted %s)\n", label, ct_errname(errno), ct_errname(want));
     else
         printf("%s: succeeded (wanted %s)\n", label, ct_errname(want));
+}
+
+/* The state letter of thread tid of process pid in /proc ('S' asleep, 'D', 'R', 'T', 'Z'), '?'
+ * once it is gone: how a program waits until another thread is blocked before it interrupts it. */
+static inline char ct_thread_state(pid_t pid, pid_t tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return '?';
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : '?';
 }
 
 #endif

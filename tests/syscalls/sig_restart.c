@@ -36,16 +36,7 @@ static void on_sig(int sig)
 
 static char main_state(void)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", main_tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
+    return ct_thread_state(getpid(), main_tid);
 }
 
 static void wait_main_asleep(void)

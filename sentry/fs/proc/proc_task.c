@@ -92,6 +92,9 @@ void proc_task_info(struct task *t, struct proc_task_info *out)
     } else if (t == task_current() || !__atomic_load_n(&t->sleeping, __ATOMIC_ACQUIRE)) {
         out->state = 'R';
         out->state_name = "running";
+    } else if (__atomic_load_n(&t->sleeping, __ATOMIC_ACQUIRE) == TASK_SLEEP_KILLABLE) {
+        out->state = 'D';
+        out->state_name = "disk sleep";
     } else {
         out->state = 'S';
         out->state_name = "sleeping";
