@@ -170,16 +170,6 @@ static void *helper(void *arg)
     return NULL;
 }
 
-static void set_handler(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction act;
-    memset(&act, 0, sizeof(act));
-    act.sa_handler = fn;
-    act.sa_flags = flags;
-    sigemptyset(&act.sa_mask);
-    sigaction(sig, &act, NULL);
-}
-
 static void print_result(long r, int err)
 {
     if (r == -1)
@@ -197,8 +187,8 @@ static void print_result(long r, int err)
 static _Noreturn void run_child(int run)
 {
     alarm(10);
-    set_handler(SIGUSR1, on_signal, cur_intr == I_HANDLER ? 0 : SA_RESTART);
-    set_handler(SIGRTMIN + 3, on_signal, 0);
+    ct_set_handler(SIGUSR1, on_signal, cur_intr == I_HANDLER ? 0 : SA_RESTART);
+    ct_set_handler(SIGRTMIN + 3, on_signal, 0);
     if (cur_intr == I_IGNORE_STOP)
         signal(SIGUSR2, SIG_IGN);
     memset(&cx, 0, sizeof(cx));

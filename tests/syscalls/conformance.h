@@ -4,6 +4,7 @@
 #define MOAT_TESTS_SYSCALLS_CONFORMANCE_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -78,6 +79,17 @@ static inline char ct_thread_state(pid_t pid, pid_t tid)
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Installs fn for sig with sa_flags flags (SA_RESTART or 0) and an empty sa_mask. */
+static inline void ct_set_handler(int sig, void (*fn)(int), int flags)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof(act));
+    act.sa_handler = fn;
+    act.sa_flags = flags;
+    sigemptyset(&act.sa_mask);
+    sigaction(sig, &act, NULL);
 }
 
 #endif

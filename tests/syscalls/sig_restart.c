@@ -99,12 +99,7 @@ static pthread_t start(int n, const enum action *steps)
 
 static void handler(int sig, int flags)
 {
-    struct sigaction act;
-    memset(&act, 0, sizeof(act));
-    act.sa_handler = on_sig;
-    act.sa_flags = flags;
-    sigemptyset(&act.sa_mask);
-    sigaction(sig, &act, NULL);
+    ct_set_handler(sig, on_sig, flags);
     plan_sig = sig;
 }
 
