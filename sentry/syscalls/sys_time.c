@@ -212,10 +212,11 @@ long sys_clock_nanosleep(struct task *t, int which, int flags, uaddr_t rqtp, uad
     if (rc < 0)
         return rc;
     /* The process's CPU clocks: CLOCK_PROCESS_CPUTIME_ID, or the encoded id glibc passes for it
-     * (-6). A thread's CPU clock cannot be slept on (EINVAL, as in Linux). */
+     * (-6). A thread's CPU clock cannot be slept on: EOPNOTSUPP for CLOCK_THREAD_CPUTIME_ID (as
+     * any other clock below: Linux's clock_thread has no nsleep), EINVAL for an encoded one
+     * (posix_cpu_nsleep). */
     enum cpu_clock cc = CPU_CLOCK_TOTAL;
-    bool thread_clock = which == CLOCK_THREAD_CPUTIME_ID || (which < 0 && (which & 4));
-    if (thread_clock)
+    if (which < 0 && (which & 4))
         return -EINVAL;
     bool cpu =
         which == CLOCK_PROCESS_CPUTIME_ID || (which < 0 && cputime_clock_id(t, which, &cc) == 1);
