@@ -371,8 +371,12 @@ long fz_arg(struct fz_worker *w, const struct abi_syscall_arg *a)
     case ABI_ARG_OUT:
     case ABI_ARG_INOUT:
         return pointer(w);
-    case ABI_ARG_PID: /* never 1, the supervisor: prlimit64(1, RLIMIT_CPU...) would end the run */
-        return PICK(w->self, 0, -1, 999999, INT_MIN, -w->self, INT_MAX);
+    case ABI_ARG_PID: {
+        /* Never 1, the supervisor: prlimit64(1, RLIMIT_CPU...) would end the run, and
+         * pidfd_getfd on its pidfd writes random bytes to its stdout. */
+        long pid = PICK(w->self, 0, -1, 999999, INT_MIN, -w->self, INT_MAX);
+        return pid == 1 ? w->self : pid;
+    }
     case ABI_ARG_UID:
     case ABI_ARG_GID:
         return PICK(0, 65534, -1, 1000, (long)UINT_MAX - 1, 1L << 32);

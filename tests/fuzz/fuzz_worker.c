@@ -161,6 +161,8 @@ void fz_print_skipped(void)
     printf("constrained: mmap(MAP_FIXED), munmap, mprotect, madvise, mlock*, msync, mbind, "
            "shmdt, pkey_mprotect, remap_file_pages touch only the arena in a worker; elsewhere "
            "they run in a throwaway child\n");
+    printf("constrained: pid arguments are never 1 (the supervisor); in throwaway children "
+           "clone/clone3 lose CLONE_PARENT and pidfd_send_signal targets the child itself\n");
     printf("in throwaway children:");
     for (size_t i = 0; i < sizeof(wild_names) / sizeof(wild_names[0]); i++)
         printf(" %s", wild_names[i]);
@@ -308,10 +310,8 @@ static long do_call(struct fz_worker *w, long nr, const long a[6])
 
 static void one_call(struct fz_worker *w);
 
-/* What a throwaway child could signal its worker with: the pidfds (they name the worker: they
- * now name the child) and CLONE_PARENT (a sibling's exit signal, any number, goes to the worker).
- */
-static void sever_from_worker(struct fz_worker *w, long nr, long a[6])
+/* The pidfds of the pool name the worker: in a throwaway child they name the child instead. */
+static void own_pidfds(struct fz_worker *w)
 {
     for (int i = 0; i < w->nfds; i++) {
         if (strcmp(w->fd_kind[i], "pidfd") == 0) {
@@ -322,6 +322,12 @@ static void sever_from_worker(struct fz_worker *w, long nr, long a[6])
             }
         }
     }
+}
+
+/* What a throwaway child's call could signal its worker with: CLONE_PARENT (a sibling's exit
+ * signal, any number, goes to the worker) and a pidfd the worker opened on itself. */
+static void tame_in_child(struct fz_worker *w, long nr, long a[6])
+{
     if (nr == SYS_clone)
         a[0] &= ~(long)CLONE_PARENT;
     if (nr == SYS_clone3 && in_rw_arena(w, a[0], 8)) {
@@ -331,6 +337,8 @@ static void sever_from_worker(struct fz_worker *w, long nr, long a[6])
             mprotect((void *)last, FZ_PAGE, PROT_READ | PROT_WRITE) == 0)
             *(uint64_t *)a[0] &= ~(uint64_t)CLONE_PARENT;
     }
+    if (nr == SYS_pidfd_send_signal)
+        a[0] = syscall(SYS_pidfd_open, w->self, 0);
 }
 
 /* The wild call, then a few more (anything goes here), in a child the worker waits for. */
@@ -349,7 +357,8 @@ static void in_throwaway_child(struct fz_worker *w, long nr, const long a[6])
             b[0] = w->self;
         if ((cls[nr] & CLS_SIGNAL) && nr == SYS_tgkill)
             b[1] = w->self;
-        sever_from_worker(w, nr, b);
+        own_pidfds(w);
+        tame_in_child(w, nr, b);
         do_call(w, nr, b);
         for (uint64_t n = fz_rand(w, 12); n > 0; n--)
             one_call(w);
@@ -387,6 +396,8 @@ static void one_call(struct fz_worker *w)
         in_throwaway_child(w, nr, a);
         return;
     }
+    if (w->in_child)
+        tame_in_child(w, nr, a);
     do_call(w, nr, a);
 }
 

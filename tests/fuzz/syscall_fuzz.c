@@ -121,10 +121,15 @@ static void worker_main(uint64_t seed, struct fz_slot *slot, long budget, int lo
     _exit(0);
 }
 
+/* "SEGV", or the number of a real-time signal. */
 static const char *signame(int sig)
 {
+    static char num[16];
     const char *s = sigabbrev_np(sig);
-    return s ? s : "?";
+    if (s)
+        return s;
+    snprintf(num, sizeof(num), "%d", sig);
+    return num;
 }
 
 static void report(const char *what, const struct fz_slot *slot)

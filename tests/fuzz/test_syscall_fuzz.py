@@ -47,7 +47,8 @@ def main():
     # more when a worker must be killed and its children waited for).
     pids = []
     rc, out, err = run(fuzz, timeout=o.seconds + 60, pids=pids)
-    summary = [l for l in out.splitlines() if l.startswith("syscall_fuzz:")]
+    # (a worker may have written bytes to the fuzzer's stdout before its summary line)
+    summary = [l[l.index("syscall_fuzz:"):] for l in out.splitlines() if "syscall_fuzz:" in l]
     print("\n".join(summary) or "(no summary)")
     unexpected = [l for l in out.splitlines() if l.startswith("UNEXPECTED") or l.startswith("  ")]
     check(rc == 0, f"moat exits with the fuzzer's status 0 on {o.platform}",

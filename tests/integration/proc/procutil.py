@@ -143,7 +143,7 @@ def run(argv, timeout=120, env=None, cwd=None, pids=None):
     with a hang report appended to stderr, and the command's session is killed. The command's
     pid is appended to the list `pids` if one is given (to find what it leaves behind)."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                         stderr=subprocess.PIPE, text=True, errors="replace", env=env, cwd=cwd,
                          start_new_session=True)
     if pids is not None:
         pids.append(p.pid)
