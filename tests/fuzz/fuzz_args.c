@@ -372,10 +372,13 @@ long fz_arg(struct fz_worker *w, const struct abi_syscall_arg *a)
     case ABI_ARG_INOUT:
         return pointer(w);
     case ABI_ARG_PID: {
-        /* Never 1, the supervisor: prlimit64(1, RLIMIT_CPU...) would end the run, and
-         * pidfd_getfd on its pidfd writes random bytes to its stdout. */
-        long pid = PICK(w->self, 0, -1, 999999, INT_MIN, -w->self, INT_MAX);
-        return pid == 1 ? w->self : pid;
+        /* Only the caller or no process: never the supervisor (prlimit64(1, RLIMIT_CPU...) would
+         * end the run, pidfd_getfd of its stdout garbles the log) nor another worker (a CPU
+         * limit kills it with SIGKILL, which would look like the sentry's doing). */
+        static const long none[] = {0, -1, 999999, INT_MIN, INT_MAX, 1L << 32};
+        return fz_rand(w, 2)   ? w->self
+               : fz_rand(w, 4) ? none[fz_rand(w, sizeof(none) / sizeof(none[0]))]
+                               : -w->self;
     }
     case ABI_ARG_UID:
     case ABI_ARG_GID:

@@ -161,7 +161,8 @@ void fz_print_skipped(void)
     printf("constrained: mmap(MAP_FIXED), munmap, mprotect, madvise, mlock*, msync, mbind, "
            "shmdt, pkey_mprotect, remap_file_pages touch only the arena in a worker; elsewhere "
            "they run in a throwaway child\n");
-    printf("constrained: pid arguments are never 1 (the supervisor); in throwaway children "
+    printf("constrained: pid arguments name the caller or no process (never the supervisor or "
+           "another worker); in throwaway children "
            "clone/clone3 lose CLONE_PARENT and pidfd_send_signal targets the child itself\n");
     printf("in throwaway children:");
     for (size_t i = 0; i < sizeof(wild_names) / sizeof(wild_names[0]); i++)
