@@ -122,10 +122,8 @@ void signal_notify_parent(struct thread_group *child, int why, int status)
         info.si_uid = child->leader ? child->leader->creds.ruid : 0;
         info.si_status = status;
         struct task *target = parent->threads ? parent->threads : parent->leader;
-        /* Not from_kernel: like Linux's do_notify_parent (no force), init's default actions
-         * ignore a child's exit signal, whichever it is. */
         if (target)
-            signal_send_locked(target, sig, &info, true, false);
+            signal_send_locked(target, sig, &info, true, true);
     }
     waitq_wake_all(&parent->child_wait);
 }
