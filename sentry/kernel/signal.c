@@ -171,11 +171,8 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
     if (tg->zombie || tg->group_exiting || target->state == TASK_DEAD)
         return 0;
     struct ksigaction *act = &tg->sighand->action[sig - 1];
-    /* init only receives the signals it has handlers for (from inside the sandbox), or blocks:
-     * as in Linux's sig_ignored, a blocked signal is never ignored (the handler may change; and
-     * a signalfd reads it: script(1) as init waits for SIGCHLD so). */
-    if (tg->tgid == 1 && !from_kernel && act->handler == (uint64_t)(uintptr_t)SIG_DFL &&
-        !(target->sigmask & SIGBIT(sig)))
+    /* init only receives the signals it has handlers for (from inside the sandbox). */
+    if (tg->tgid == 1 && !from_kernel && act->handler == (uint64_t)(uintptr_t)SIG_DFL)
         return 0;
     prepare_job_control(tg, sig);
     if (sig == SIGKILL) {
