@@ -157,6 +157,9 @@ static void process_exit(struct thread_group *tg, int status)
         if (c->pdeath_signal && c->threads)
             signal_send_locked(c->threads, c->pdeath_signal, NULL, true, true);
         if (reaper && reaper != tg) {
+            /* As Linux's reparent_leader ("we don't want people slaying init"): the new parent
+             * hears of the orphan's exit by SIGCHLD, whatever signal clone() asked for. */
+            c->exit_signal = SIGCHLD;
             children_add(reaper, c);
             pgrp_reparented(c, tg);
             if (c->zombie)

@@ -50,6 +50,7 @@ struct socket_ops {
     long (*bind)(struct socket *s, struct task *t, const void *addr, socklen_t len);
     long (*connect)(struct socket *s, struct task *t, const void *addr, socklen_t len,
                     bool nonblock);
+    /* listen and accept may be NULL (netlink): the calls then fail with EOPNOTSUPP. */
     long (*listen)(struct socket *s, struct task *t, int backlog);
     /* A new connected socket (not yet a file): *out. */
     long (*accept)(struct socket *s, struct task *t, bool nonblock, struct socket **out);

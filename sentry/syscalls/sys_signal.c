@@ -365,6 +365,9 @@ long sys_sigaltstack(struct task *t, uaddr_t uss, uaddr_t uoss)
 
 long sys_rt_sigreturn(struct task *t)
 {
+    /* As Linux: a call interrupted before the handler ran is not restarted after it (a later
+     * restart_syscall is EINTR, not the rest of an old sleep). */
+    t->restart_fn = NULL;
     return signal_sigreturn(t);
 }
 

@@ -128,7 +128,8 @@ long sys_connect(struct task *t, int fd, uaddr_t uservaddr, int addrlen)
 
 long sys_listen(struct task *t, int fd, int backlog)
 {
-    return WITH_SOCKET(t, fd, s->ops->listen(s, t, backlog));
+    /* A family without listen (netlink) answers as Linux's sock_no_listen does. */
+    return WITH_SOCKET(t, fd, s->ops->listen ? s->ops->listen(s, t, backlog) : -EOPNOTSUPP);
 }
 
 long sys_accept4(struct task *t, int fd, uaddr_t upeer_sockaddr, uaddr_t upeer_addrlen, int flags)
@@ -141,7 +142,7 @@ long sys_accept4(struct task *t, int fd, uaddr_t upeer_sockaddr, uaddr_t upeer_a
     if (!s)
         return rc;
     struct socket *ns = NULL;
-    rc = s->ops->accept(s, t, f->flags & O_NONBLOCK, &ns);
+    rc = s->ops->accept ? s->ops->accept(s, t, f->flags & O_NONBLOCK, &ns) : -EOPNOTSUPP;
     file_put(f);
     if (rc < 0)
         return rc;

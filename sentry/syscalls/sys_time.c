@@ -175,29 +175,62 @@ long sys_nanosleep(struct task *t, uaddr_t rqtp, uaddr_t rmtp)
     return relative_sleep(t, &deadline, rmtp);
 }
 
+#define CPU_SLEEP_POLL_NS 10000000L /* how often a CPU-clock sleep looks at the clock */
+
+/* Sleeps until the process's CPU clock reaches req (absolute) or advances by req: a sentry sleep
+ * that looks at the clock every 10 ms, so that signals and kills end it (a host clock_nanosleep
+ * on the stub's CPU clock could not be interrupted, and wedged the sentry thread: found by the
+ * syscall fuzzer). Interrupted: EINTR for a handler (rmtp gets the CPU time left), else it
+ * restarts with the same arguments, as a relative sleep of the whole time again. */
+static long cpu_clock_sleep(struct task *t, enum cpu_clock cc, bool abs, const struct timespec *req,
+                            uaddr_t rmtp)
+{
+    int64_t want = (int64_t)req->tv_sec * 1000000000L + req->tv_nsec;
+    int64_t until = abs ? want : cputime_now(t->tg, cc) + want;
+    for (;;) {
+        int64_t now = cputime_now(t->tg, cc);
+        if (now >= until)
+            return 0;
+        struct timespec poll = {0, CPU_SLEEP_POLL_NS};
+        struct timespec deadline = ktimer_expiry(CLOCK_MONOTONIC, false, &poll);
+        long rc = task_sleep(t, &deadline);
+        if (rc == -ETIMEDOUT || rc == 0)
+            continue;
+        if (!abs && rmtp) {
+            struct timespec rem = ns_to_ts(until - now);
+            if (copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
+                return -EFAULT;
+        }
+        return -ERESTARTNOHAND;
+    }
+}
+
 long sys_clock_nanosleep(struct task *t, int which, int flags, uaddr_t rqtp, uaddr_t rmtp)
 {
     clockid_t c;
     long rc = host_clock(t, which, &c);
     if (rc < 0)
         return rc;
-    if (which != CLOCK_REALTIME && which != CLOCK_MONOTONIC && which != CLOCK_BOOTTIME &&
-        which != CLOCK_TAI && which != CLOCK_PROCESS_CPUTIME_ID)
+    /* The process's CPU clocks: CLOCK_PROCESS_CPUTIME_ID, or the encoded id glibc passes for it
+     * (-6). A thread's CPU clock cannot be slept on: EOPNOTSUPP for CLOCK_THREAD_CPUTIME_ID (as
+     * any other clock below: Linux's clock_thread has no nsleep), EINVAL for an encoded one
+     * (posix_cpu_nsleep). */
+    enum cpu_clock cc = CPU_CLOCK_TOTAL;
+    if (which < 0 && (which & 4))
+        return -EINVAL;
+    bool cpu =
+        which == CLOCK_PROCESS_CPUTIME_ID || (which < 0 && cputime_clock_id(t, which, &cc) == 1);
+    if (!cpu && which != CLOCK_REALTIME && which != CLOCK_MONOTONIC && which != CLOCK_BOOTTIME &&
+        which != CLOCK_TAI)
         return -EOPNOTSUPP;
-    struct timespec req, rem;
+    struct timespec req;
     if (copy_in(t, &req, rqtp, sizeof(req)) < 0)
         return -EFAULT;
     if (!timespec_valid(&req))
         return -EINVAL;
     bool abs = flags & TIMER_ABSTIME;
-    if (which == CLOCK_PROCESS_CPUTIME_ID) {
-        /* The stub's CPU clock advances only while it runs: the host measures it (a sleep the
-         * sentry cannot interrupt, as rare as it is odd). */
-        int r = clock_nanosleep(c, abs, &req, &rem);
-        if (r == EINTR && !abs && rmtp && copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
-            return -EFAULT;
-        return -r;
-    }
+    if (cpu)
+        return cpu_clock_sleep(t, cc, abs, &req, rmtp);
     struct timespec deadline = ktimer_expiry(which, abs, &req);
     if (!abs)
         return relative_sleep(t, &deadline, rmtp);

@@ -2,11 +2,14 @@
  * not fire while the process sleeps (they stay armed with most of their time left) and do fire
  * while it spins; a periodic ITIMER_VIRTUAL keeps firing; CPU time survives execve. Times are
  * only compared with wide margins ("a sleep of 300 ms uses less than 100 ms of CPU"). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +114,45 @@ static void posix_cpu_timer(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* clock_nanosleep on the process's own CPU clock while nothing runs: the clock stands still, so
+ * only a signal ends the sleep (EINTR with a handler) or a kill (found by tests/fuzz/syscall_fuzz:
+ * the sentry slept in the host, where neither reached it). */
+static void cpu_clock_nanosleep(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {.it_value = {0, 200000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    struct timespec req = {100, 0}, rem = {0, 0};
+    int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, &rem);
+    printf("clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 100 s) with a 200 ms alarm: %s\n",
+           r == EINTR ? "EINTR"
+           : r == 0   ? "0"
+                      : "other error");
+    ct_check("  the CPU time left is most of the 100 s", rem.tv_sec >= 90 && rem.tv_sec <= 100);
+    req.tv_sec = 0;
+    req.tv_nsec = 20000000;
+    int64_t before = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    ct_check("an absolute CPU-clock sleep to a time already past returns 0",
+             clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &req, NULL) == 0 &&
+                 before > 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The raw call with clock 2 (glibc passes the encoded -6 instead). */
+        struct timespec forever = {1000, 0};
+        syscall(SYS_clock_nanosleep, CLOCK_PROCESS_CPUTIME_ID, 0, &forever, NULL);
+        _exit(0);
+    }
+    sleep_ms(100);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ct_check("SIGKILL ends a child sleeping on its CPU clock",
+             WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -129,6 +171,7 @@ int main(int argc, char **argv)
     itimer_case("ITIMER_PROF", ITIMER_PROF, SIGPROF);
     periodic_virtual();
     posix_cpu_timer();
+    cpu_clock_nanosleep();
     char arg[32];
     snprintf(arg, sizeof(arg), "%lld", (long long)now_ns(CLOCK_PROCESS_CPUTIME_ID));
     execl("/proc/self/exe", argv[0], "after-exec", arg, (char *)NULL);

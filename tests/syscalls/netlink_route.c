@@ -167,6 +167,12 @@ int main(void)
     ct_expect_errno("a stream netlink socket", socket(AF_NETLINK, SOCK_STREAM, NETLINK_ROUTE),
                     ESOCKTNOSUPPORT);
     ct_expect_errno("netlink protocol 99", socket(AF_NETLINK, SOCK_RAW, 99), EPROTONOSUPPORT);
+    /* Found by tests/fuzz/syscall_fuzz (seed 1): netlink has no listen or accept, and calling
+     * them crashed the sentry. */
+    ct_expect_errno("listen on netlink", listen(fd, 1), EOPNOTSUPP);
+    ct_expect_errno("accept4 on netlink", accept4(fd, NULL, (socklen_t *)ct_bad_ptr(), 0),
+                    EOPNOTSUPP);
+    ct_expect_errno("accept on netlink", accept(fd, NULL, NULL), EOPNOTSUPP);
 
     struct ifaddrs *all;
     int lo4 = 0;

@@ -3,7 +3,7 @@
  * and pause/sigsuspend fail with EINTR even with SA_RESTART; a signal with no handler (ignored,
  * or stop then continue) never interrupts (a timed futex wait resumes through restart_syscall). A
  * helper thread waits until the main thread is asleep (state S in /proc/self/task/TID/stat) before
- * it signals it. */
+ * it signals it. After a handler, restart_syscall has nothing to restart (EINTR). */
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -221,6 +221,18 @@ static void always_eintr(void)
     struct timespec ts = {600, 0};
     ct_result("sigtimedwait, SA_RESTART", sigtimedwait(&set, NULL, &ts));
     pthread_join(th, NULL);
+    /* A nanosleep a handler interrupted left nothing to restart once the handler returned
+     * (rt_sigreturn forgets it): restart_syscall is EINTR, not the rest of the sleep (found by
+     * tests/fuzz/syscall_fuzz). */
+    th = start(1, steps);
+    struct timespec nap = {1, 0};
+    ct_result("nanosleep 1 s, SA_RESTART", nanosleep(&nap, NULL));
+    pthread_join(th, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ct_result("restart_syscall after the handler", syscall(SYS_restart_syscall));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ct_check("  it did not sleep", t1.tv_sec - t0.tv_sec < 1);
 }
 
 int main(void)

@@ -138,12 +138,15 @@ def hang_report(root):
     return "\n".join(lines) + "\n"
 
 
-def run(argv, timeout=120, env=None, cwd=None):
+def run(argv, timeout=120, env=None, cwd=None, pids=None):
     """Runs argv with its output captured; past `timeout` seconds, the result is returncode -1
-    with a hang report appended to stderr, and the command's session is killed."""
+    with a hang report appended to stderr, and the command's session is killed. The command's
+    pid is appended to the list `pids` if one is given (to find what it leaves behind)."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                         stderr=subprocess.PIPE, text=True, errors="replace", env=env, cwd=cwd,
                          start_new_session=True)
+    if pids is not None:
+        pids.append(p.pid)
     try:
         out, err = p.communicate(timeout=timeout)
         return p.returncode, out, err
