@@ -19,6 +19,25 @@ def mounts():
                 for line in f}
 
 
+# Host files the fuzzer names by path or holds open in the sandbox: the sandbox has its own /dev,
+# /proc and overlay, so nothing it does may change them on the host (owner, mode, size, mtime).
+# Not /tmp, /dev/shm, /dev/ptmx or /dev/tty: other tests running natively change their times.
+HOST_GUARDED = ("/dev/null", "/dev/zero", "/dev/urandom", "/etc/passwd", "/etc/hostname", "/etc",
+                "/bin/true")
+
+
+def host_state():
+    state = {}
+    for path in HOST_GUARDED:
+        try:
+            st = os.lstat(path)
+        except OSError as e:
+            state[path] = str(e)
+            continue
+        state[path] = (st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns)
+    return state
+
+
 def cgroups_of(cli_pid):
     """The sandbox's cgroup directories (moat-PID under each hierarchy) that still exist."""
     name = f"moat-{cli_pid}"
@@ -37,6 +56,7 @@ def main():
     become_subreaper()
     moat = [os.path.abspath(o.moat), "do", "--platform", o.platform]
     mounts_before = mounts()
+    host_before = host_state()
 
     # No network (the sandbox's sockets are host sockets in a fresh namespace), a capped overlay
     # for the files the fuzzer writes, and a task cap for its forks.
@@ -62,6 +82,11 @@ def main():
     m = re.search(r"(\d+) workers, (\d+) syscalls", summary[0]) if summary else None
     check(m is not None and int(m.group(2)) > 1000, "the fuzzer made over a thousand syscalls",
           out[-2000:])
+
+    host_after = host_state()
+    changed = [f"{p}: {host_before[p]} -> {host_after[p]}" for p in HOST_GUARDED
+               if host_before[p] != host_after[p]]
+    check(not changed, "host files the fuzzer names are unchanged on the host", "\n".join(changed))
 
     left = leftovers()
     check(not left, "no stub, gofer or sentry is left", "\n".join(left))
