@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/syscalls/sys_common.h"
@@ -280,9 +281,11 @@ static void unread(struct file *in, int64_t *in_pos, size_t k)
 }
 
 /* Copies up to len bytes from one file to another through a sentry buffer (sendfile and
- * copy_file_range); in_pos/out_pos NULL: use and advance the file positions. */
-static long copy_between(struct file *in, int64_t *in_pos, struct file *out, int64_t *out_pos,
-                         size_t len)
+ * copy_file_range); in_pos/out_pos NULL: use and advance the file positions. A signal (SIGKILL
+ * too) ends it between chunks with what it copied, as Linux's splice loop: 2 GiB from
+ * /dev/urandom takes seconds. */
+static long copy_between(struct task *t, struct file *in, int64_t *in_pos, struct file *out,
+                         int64_t *out_pos, size_t len)
 {
     size_t cap = len < 65536 ? len : 65536;
     char *buf = malloc(cap ? cap : 1);
@@ -290,6 +293,8 @@ static long copy_between(struct file *in, int64_t *in_pos, struct file *out, int
         return -ENOMEM;
     long total = 0;
     while ((size_t)total < len) {
+        if (total > 0 && task_signal_pending(t))
+            break;
         size_t want = len - (size_t)total < cap ? len - (size_t)total : cap;
         struct uio_seg seg;
         struct uio u;
@@ -346,7 +351,7 @@ long sys_sendfile(struct task *t, int out_fd, int in_fd, uaddr_t offset, size_t 
     }
     if (count > MAX_RW_COUNT)
         count = MAX_RW_COUNT;
-    rc = copy_between(in, offset ? &off : NULL, out, NULL, count);
+    rc = copy_between(t, in, offset ? &off : NULL, out, NULL, count);
     if (rc >= 0 && offset && copy_out(t, offset, &off, sizeof(off)) < 0)
         rc = -EFAULT;
 done:
@@ -398,7 +403,7 @@ long sys_copy_file_range(struct task *t, int fd_in, uaddr_t off_in, int fd_out, 
             goto done;
         }
     }
-    rc = copy_between(in, off_in ? &oi : NULL, out, off_out ? &oo : NULL, len);
+    rc = copy_between(t, in, off_in ? &oi : NULL, out, off_out ? &oo : NULL, len);
     if (rc >= 0 && ((off_in && copy_out(t, off_in, &oi, 8) < 0) ||
                     (off_out && copy_out(t, off_out, &oo, 8) < 0)))
         rc = -EFAULT;

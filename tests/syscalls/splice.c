@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -332,6 +333,41 @@ static void sendfile_and_copy_range(void)
     close(out2);
 }
 
+/* A sendfile of 2 GiB from /dev/urandom (seconds of work) stops at a signal with what it copied,
+ * and a SIGKILL ends it: the copy checks for signals between chunks. */
+static void long_sendfile(void)
+{
+    int in = open("/dev/urandom", O_RDONLY), out = open("/dev/null", O_WRONLY);
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {.it_value = {0, 100000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    long r = sendfile(out, in, NULL, 0x7fffffff);
+    ct_check("sendfile urandom -> null stops at a signal with a partial count",
+             r > 0 && r < 0x7ffff000);
+    /* The same for a read of 512 MiB from /dev/urandom into memory. */
+    size_t big = 512UL << 20;
+    char *buf = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    setitimer(ITIMER_REAL, &it, NULL);
+    r = read(in, buf, big);
+    ct_check("a 512 MiB read of /dev/urandom stops at a signal with a partial count",
+             r > 0 && (size_t)r < big);
+    munmap(buf, big);
+    signal(SIGALRM, SIG_DFL);
+    pid_t c = fork();
+    if (c == 0) {
+        for (;;)
+            sendfile(out, in, NULL, 0x7fffffff);
+    }
+    usleep(100000);
+    kill(c, SIGKILL);
+    int status;
+    waitpid(c, &status, 0);
+    ct_check("a SIGKILL ends a long sendfile", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    close(in);
+    close(out);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -344,6 +380,7 @@ int main(void)
     vmsplice_both_ways();
     transfer();
     sendfile_and_copy_range();
+    long_sendfile();
     ct_scratch_leave(&s);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "sentry/fs/host/host_file.h"
 #include "sentry/fs/proc/forward_file.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/tty.h"
 #include "sentry/vfs/vfs.h"
@@ -45,13 +46,18 @@ static long eof_read(struct file *f, struct uio *u, int64_t *pos)
     return 0;
 }
 
-/* Fills the reader's buffers from fill(); stops early at a bad buffer once something moved. */
+/* Fills the reader's buffers from fill(); stops early at a bad buffer once something moved, and
+ * at a signal (SIGKILL too) with what it copied, as Linux's read_iter_zero and urandom do: a
+ * read of up to 1 GiB takes seconds. */
 static long fill_read(struct uio *u, void (*fill)(char *buf, size_t n))
 {
     static const size_t max = 1UL << 30;
     char buf[CHUNK];
     size_t done = 0;
+    struct task *t = task_current();
     while (u->resid > 0 && done < max) {
+        if (done > 0 && t && task_signal_pending(t))
+            break;
         size_t n = u->resid < sizeof(buf) ? u->resid : sizeof(buf);
         fill(buf, n);
         long rc = uio_copy_out(u, buf, n);
