@@ -570,6 +570,13 @@ static long fifo_open(struct dentry *d, struct file *f, int flags)
             return -ENXIO;
         }
     }
+    /* The other side's count of opens is taken before this end is attached: our attach wakes a
+     * peer blocked in its own open, which may then close again before we look, and a count
+     * taken after that would wait for an open that already happened. */
+    struct fifo_wait w = {.p = p, .for_writer = acc == O_RDONLY};
+    pthread_mutex_lock(&p->lock);
+    w.counter = w.for_writer ? p->w_counter : p->r_counter;
+    pthread_mutex_unlock(&p->lock);
     long rc = pipe_attach(p, f);
     if (rc < 0) {
         pipe_put(p);
@@ -579,8 +586,6 @@ static long fifo_open(struct dentry *d, struct file *f, int flags)
         return 0;
     /* Blocking open: wait until the other side has been opened. */
     pthread_mutex_lock(&p->lock);
-    struct fifo_wait w = {.p = p, .for_writer = acc == O_RDONLY};
-    w.counter = w.for_writer ? p->w_counter : p->r_counter;
     rc = pipe_wait(p, t, false, fifo_peer_came, &w);
     pthread_mutex_unlock(&p->lock);
     if (rc < 0) {
