@@ -38,6 +38,21 @@ long copy_out(struct task *t, uaddr_t dst, const void *src, size_t n)
     return platform_write(t->mm->as, dst, src, n) == (long)n ? 0 : -EFAULT;
 }
 
+long copy_in_struct(struct task *t, void *dst, size_t ksize, uaddr_t src, size_t usize)
+{
+    memset(dst, 0, ksize);
+    if (copy_in(t, dst, src, usize < ksize ? usize : ksize) < 0)
+        return -EFAULT;
+    for (size_t off = ksize; off < usize; off += 8) {
+        uint64_t w = 0;
+        if (copy_in(t, &w, src + off, usize - off < 8 ? usize - off : 8) < 0)
+            return -EFAULT;
+        if (w)
+            return -E2BIG;
+    }
+    return 0;
+}
+
 long copy_in_string(struct task *t, char *dst, uaddr_t src, size_t max)
 {
     size_t done = 0;

@@ -69,18 +69,10 @@ long sys_openat2(struct task *t, int dfd, uaddr_t filename, uaddr_t uhow, size_t
         return -EINVAL;
     if (usize > 4096)
         return -E2BIG;
-    memset(&how, 0, sizeof(how));
-    if (copy_in(t, &how, uhow, sizeof(how)) < 0)
-        return -EFAULT;
     /* A larger struct from a newer libc is fine if what we do not know is zero. */
-    for (size_t off = sizeof(how); off < usize; off += 8) {
-        uint64_t w = 0;
-        size_t n = usize - off < 8 ? usize - off : 8;
-        if (copy_in(t, &w, uhow + off, n) < 0)
-            return -EFAULT;
-        if (w)
-            return -E2BIG;
-    }
+    long rc = copy_in_struct(t, &how, sizeof(how), uhow, usize);
+    if (rc < 0)
+        return rc;
     if (how.flags & ~(uint64_t)VALID_OPEN_FLAGS)
         return -EINVAL;
     if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |

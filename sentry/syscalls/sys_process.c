@@ -86,16 +86,9 @@ long sys_clone3(struct task *t, uaddr_t uargs, size_t size)
         return -EINVAL;
     if (size > 4096)
         return -E2BIG;
-    memset(&a, 0, sizeof(a));
-    if (copy_in(t, &a, uargs, size < sizeof(a) ? size : sizeof(a)) < 0)
-        return -EFAULT;
-    for (size_t off = sizeof(a); off < size; off++) {
-        char c;
-        if (copy_in(t, &c, uargs + off, 1) < 0)
-            return -EFAULT;
-        if (c)
-            return -E2BIG;
-    }
+    long rc = copy_in_struct(t, &a, sizeof(a), uargs, size);
+    if (rc < 0)
+        return rc;
     if ((a.flags & 0xff) || a.exit_signal > KSIG_MAX)
         return -EINVAL;
     if (a.set_tid || a.set_tid_size)

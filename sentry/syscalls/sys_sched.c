@@ -220,17 +220,12 @@ static long copy_in_sched_attr(struct task *t, uaddr_t uattr, struct moat_sched_
         return -EFAULT;
     if (size == 0)
         size = SCHED_ATTR_VER0;
-    bool too_big = size < SCHED_ATTR_VER0 || size > ARCH_PAGE_SIZE;
-    *a = (struct moat_sched_attr){0};
-    if (!too_big && copy_in(t, a, uattr, size < sizeof(*a) ? size : sizeof(*a)) < 0)
-        return -EFAULT;
-    for (uint32_t off = sizeof(*a); !too_big && off < size; off++) {
-        uint8_t b;
-        if (copy_in(t, &b, uattr + off, 1) < 0)
-            return -EFAULT;
-        too_big = b != 0;
-    }
-    if (too_big) {
+    long rc = size < SCHED_ATTR_VER0 || size > ARCH_PAGE_SIZE
+                  ? -E2BIG
+                  : copy_in_struct(t, a, sizeof(*a), uattr, size);
+    if (rc == -EFAULT)
+        return rc;
+    if (rc == -E2BIG) {
         uint32_t ours = sizeof(*a);
         return copy_out(t, uattr, &ours, sizeof(ours)) < 0 ? -EFAULT : -E2BIG;
     }
