@@ -461,8 +461,18 @@ long pipe_to_pipe(struct file *fin, struct file *fout, size_t len, bool nonblock
     }
 }
 
-/* Attaches an end of p to f (counted as a reader and/or writer by f's access mode). */
-static long pipe_attach(struct pipe *p, struct file *f)
+/* What a FIFO's blocking open learns about the other side in the same critical section as its
+ * own attach (Linux's fifo_open holds pipe->mutex across both). */
+struct fifo_wait {
+    struct pipe *p;
+    bool for_writer;      /* we are a reader waiting for a writer */
+    bool peer_present;    /* the other side was open when we attached: no wait */
+    unsigned int counter; /* the other side's open count when we attached */
+};
+
+/* Attaches an end of p to f (counted as a reader and/or writer by f's access mode); w, if not
+ * NULL, gets the other side's state as of that moment. */
+static long pipe_attach(struct pipe *p, struct file *f, struct fifo_wait *w)
 {
     struct pipe_end *end = malloc(sizeof(*end));
     if (!end)
@@ -481,6 +491,10 @@ static long pipe_attach(struct pipe *p, struct file *f)
         p->w_counter++;
     }
     end->w_counter = p->w_counter;
+    if (w) {
+        w->peer_present = w->for_writer ? p->writers > 0 : p->readers > 0;
+        w->counter = w->for_writer ? p->w_counter : p->r_counter;
+    }
     pthread_mutex_unlock(&p->lock);
     waitq_wake_all(&p->wait);
     return 0;
@@ -497,7 +511,7 @@ long pipe_create(struct task *t, unsigned int flags, struct file **rd, struct fi
     struct file *r = file_alloc(NULL, O_RDONLY | st, NULL, name);
     struct file *w = file_alloc(NULL, O_WRONLY | st, NULL, name);
     p->refs = 2;
-    if (!r || !w || pipe_attach(p, r) < 0 || pipe_attach(p, w) < 0) {
+    if (!r || !w || pipe_attach(p, r, NULL) < 0 || pipe_attach(p, w, NULL) < 0) {
         /* Whatever got attached drops its own reference on release. */
         int attached = (r && r->priv) + (w && w->priv);
         p->refs -= 2 - attached;
@@ -535,18 +549,13 @@ static struct pipe *fifo_get(struct inode *ino, struct task *t)
     return p;
 }
 
-struct fifo_wait {
-    struct pipe *p;
-    bool for_writer;
-    unsigned int counter; /* the other side's counter when we began */
-};
-
+/* The other side has opened since we attached (Linux's wait_for_partner): its count moved. Whether
+ * it is still open does not matter; it may have closed again before we were woken. */
 static bool fifo_peer_came(void *arg)
 {
     struct fifo_wait *w = arg;
     struct pipe *p = w->p;
-    return w->for_writer ? (p->writers > 0 || p->w_counter != w->counter)
-                         : (p->readers > 0 || p->r_counter != w->counter);
+    return (w->for_writer ? p->w_counter : p->r_counter) != w->counter;
 }
 
 static long fifo_open(struct dentry *d, struct file *f, int flags)
@@ -570,19 +579,16 @@ static long fifo_open(struct dentry *d, struct file *f, int flags)
             return -ENXIO;
         }
     }
-    /* The other side's count of opens is taken before this end is attached: our attach wakes a
-     * peer blocked in its own open, which may then close again before we look, and a count
-     * taken after that would wait for an open that already happened. */
+    /* Whether the other side is open is read in the same critical section as our attach: our
+     * attach wakes a peer blocked in its own open, which may return and close again before we
+     * could look a second time, and we would then wait for an open that already happened. */
     struct fifo_wait w = {.p = p, .for_writer = acc == O_RDONLY};
-    pthread_mutex_lock(&p->lock);
-    w.counter = w.for_writer ? p->w_counter : p->r_counter;
-    pthread_mutex_unlock(&p->lock);
-    long rc = pipe_attach(p, f);
+    long rc = pipe_attach(p, f, &w);
     if (rc < 0) {
         pipe_put(p);
         return rc;
     }
-    if (acc == O_RDWR || nonblock)
+    if (acc == O_RDWR || nonblock || w.peer_present)
         return 0;
     /* Blocking open: wait until the other side has been opened. */
     pthread_mutex_lock(&p->lock);
