@@ -52,6 +52,12 @@ void task_put(struct task *t)
     free(t);
 }
 
+int task_nofile(struct task *t)
+{
+    rlim_t cur = t->tg->rlimits[RLIMIT_NOFILE].rlim_cur;
+    return cur > FD_TABLE_MAX ? FD_TABLE_MAX : (int)cur;
+}
+
 struct task *task_alloc(void)
 {
     struct task *t = calloc(1, sizeof(*t));

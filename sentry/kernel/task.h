@@ -198,6 +198,8 @@ void task_put(struct task *t);
 /* The task the calling sentry thread serves (NULL on other threads). */
 struct task *task_current(void);
 struct task *task_alloc(void);
+/* The task's RLIMIT_NOFILE soft limit (the bound for new fds). */
+int task_nofile(struct task *t);
 
 /* A new process with no parent inside the sandbox: init (pid 1), or a process the runtime
  * executes into a running sandbox (`moat exec`), started on its own sentry thread. */

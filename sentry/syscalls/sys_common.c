@@ -22,12 +22,6 @@ long get_user_path(struct task *t, uaddr_t upath, char **out)
     return 0;
 }
 
-int task_nofile(struct task *t)
-{
-    rlim_t cur = t->tg->rlimits[RLIMIT_NOFILE].rlim_cur;
-    return cur > FD_TABLE_MAX ? FD_TABLE_MAX : (int)cur;
-}
-
 struct file *task_file(struct task *t, int fd, bool allow_path)
 {
     struct file *f = fd_get(t->files, fd);

@@ -14,9 +14,6 @@
 /* Copies a path argument into a malloc'd buffer: 0, -EFAULT, -ENAMETOOLONG or -ENOMEM. */
 long get_user_path(struct task *t, uaddr_t upath, char **out);
 
-/* The task's RLIMIT_NOFILE soft limit (the bound for new fds). */
-int task_nofile(struct task *t);
-
 /* The file at fd (referenced), or NULL; for O_PATH files, NULL too unless allow_path. */
 struct file *task_file(struct task *t, int fd, bool allow_path);
 

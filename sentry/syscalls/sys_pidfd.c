@@ -1,6 +1,6 @@
 /* pidfd_open, pidfd_send_signal and pidfd_getfd: a pidfd names a process without the races of pid
  * reuse; a signal through one goes where kill(2) or rt_sigqueueinfo(2) would, unless it has
- * exited; getfd copies one of its open files to a caller that may ptrace it. */
+ * been reaped; getfd copies one of its open files to a caller that may ptrace it. */
 #include <errno.h>
 #include <fcntl.h>
 
@@ -54,7 +54,10 @@ long sys_pidfd_send_signal(struct task *t, int pidfd, int sig, uaddr_t info, uns
             struct task *x = task_lookup_locked(proc_pid);
             tg = x && x->tid == x->tg->tgid ? x->tg : NULL;
         }
-        pid_t tgid = !tg || tg->zombie ? 0 : tg->tgid; /* a zombie's pid is not signalled */
+        /* Until it is reaped, the pid is still the process's (a zombie takes the signal as
+         * kill(2) gives it to one: 0); after, it may be another's. */
+        struct task *leader = tg ? task_lookup_locked(tg->tgid) : NULL;
+        pid_t tgid = leader && leader->tg == tg ? tg->tgid : 0;
         pid_t pgid = tg ? tg->pgid : 0;
         pthread_mutex_unlock(&kernel->tasks_lock);
         if (!tgid)

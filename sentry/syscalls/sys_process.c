@@ -61,6 +61,7 @@ long sys_clone(struct task *t, unsigned long clone_flags, uaddr_t newsp, uaddr_t
     struct clone_args_k ca = {.flags = clone_flags & ~0xffUL,
                               .exit_signal = (int)(clone_flags & 0xff),
                               .parent_tid = parent_tidptr,
+                              .pidfd = parent_tidptr, /* where CLONE_PIDFD puts it */
                               .child_tid = child_tidptr,
                               .stack = newsp,
                               .tls = tls};
@@ -95,9 +96,14 @@ long sys_clone3(struct task *t, uaddr_t uargs, size_t size)
         return -EINVAL; /* choosing pids is not offered */
     if ((a.stack == 0) != (a.stack_size == 0))
         return -EINVAL;
-    struct clone_args_k ca = {.flags = a.flags, .exit_signal = (int)a.exit_signal,
-                              .parent_tid = a.parent_tid, .child_tid = a.child_tid,
-                              .stack = a.stack, .stack_size = a.stack_size, .tls = a.tls};
+    struct clone_args_k ca = {.flags = a.flags,
+                              .exit_signal = (int)a.exit_signal,
+                              .parent_tid = a.parent_tid,
+                              .pidfd = a.pidfd,
+                              .child_tid = a.child_tid,
+                              .stack = a.stack,
+                              .stack_size = a.stack_size,
+                              .tls = a.tls};
     return task_clone(t, &ca);
 }
 

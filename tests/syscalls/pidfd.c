@@ -1,14 +1,18 @@
 /* Conformance: pidfd_open (readable once the process exits, always close-on-exec, ENOENT for a
  * thread that is not a process (Linux 6.9+), EINVAL for bad flags, ESRCH for no such pid),
  * waitid(P_PIDFD) (EAGAIN on a PIDFD_NONBLOCK pidfd of a running child), pidfd_send_signal
- * (delivers like kill, ESRCH once the process has exited, EBADF for other fds, EINVAL for two
- * scope flags at once), read EINVAL; pidfd_getfd (the same open file, close-on-exec; EBADF for an
- * fd the process lacks, EINVAL for flags, ESRCH once it has exited, EPERM for another user). */
+ * (delivers like kill, to a zombie too, ESRCH once the process has been reaped, EBADF for other
+ * fds, EINVAL for two scope flags at once), read EINVAL; pidfd_getfd (the same open file,
+ * close-on-exec; EBADF for an fd the process lacks, EINVAL for flags, ESRCH once it has exited,
+ * EPERM for another user); CLONE_PIDFD from clone and clone3 (EINVAL with the legacy clone's
+ * CLONE_PARENT_SETTID, EFAULT and no child for a bad address). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -94,6 +98,59 @@ static void check_getfd(void)
     close(rep[1]);
 }
 
+/* A raw clone/clone3 without a new stack: the child goes on like a fork's and exits 5. */
+static long clone_legacy(unsigned long flags, int *parent_tid)
+{
+    long pid = syscall(SYS_clone, flags | SIGCHLD, 0, parent_tid, NULL, 0);
+    if (pid == 0)
+        _exit(5);
+    return pid;
+}
+
+static long clone3_pidfd(uint64_t flags, uint64_t pidfd_ptr, uint64_t parent_tid_ptr)
+{
+    struct clone_args a = {
+        .flags = flags, .pidfd = pidfd_ptr, .parent_tid = parent_tid_ptr, .exit_signal = SIGCHLD};
+    long pid = syscall(SYS_clone3, &a, sizeof(a));
+    if (pid == 0)
+        _exit(5);
+    return pid;
+}
+
+/* CLONE_PIDFD: the new process's pidfd, close-on-exec, in the parent only; legacy clone returns
+ * it through parent_tid, clone3 through its own field. */
+static void check_clone_pidfd(void)
+{
+    int fd = -1;
+    long pid = clone_legacy(CLONE_PIDFD, &fd);
+    ct_check("clone CLONE_PIDFD", pid > 0 && fd >= 0);
+    ct_check("  close-on-exec", (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    struct pollfd p = {fd, POLLIN, 0};
+    ct_result("  poll until it exits", poll(&p, 1, 5000));
+    siginfo_t si = {0};
+    ct_result("  waitid P_PIDFD", waitid(P_PIDFD, fd, &si, WEXITED));
+    printf("  status %d, pid right: %s\n", si.si_status, si.si_pid == pid ? "yes" : "no");
+    close(fd);
+    ct_expect_errno("clone CLONE_PIDFD|CLONE_PARENT_SETTID",
+                    clone_legacy(CLONE_PIDFD | CLONE_PARENT_SETTID, &fd), EINVAL);
+
+    int pfd = -1, tid = 0;
+    pid = clone3_pidfd(CLONE_PIDFD | CLONE_PARENT_SETTID, (uintptr_t)&pfd, (uintptr_t)&tid);
+    ct_check("clone3 CLONE_PIDFD|CLONE_PARENT_SETTID", pid > 0 && pfd >= 0 && tid == pid);
+    ct_result("  pidfd_send_signal 0", send_signal(pfd, 0, 0));
+    ct_result("  waitid P_PIDFD", waitid(P_PIDFD, pfd, &si, WEXITED));
+    printf("  status %d\n", si.si_status);
+    close(pfd);
+    int lowest = dup(0);
+    close(lowest);
+    ct_expect_errno("clone3 CLONE_PIDFD to a bad address",
+                    clone3_pidfd(CLONE_PIDFD, (uintptr_t)ct_bad_ptr(), 0), EFAULT);
+    ct_expect_errno("  no child was made", waitpid(-1, NULL, WNOHANG), ECHILD);
+    int next = dup(0);
+    ct_check("  no fd was left behind", next == lowest);
+    close(next);
+}
+
 static volatile pid_t thread_tid;
 static void *thread_main(void *arg)
 {
@@ -114,6 +171,7 @@ int main(void)
     ct_result("poll while it runs", poll(&p, 1, 0));
     ct_result("poll until it exits", poll(&p, 1, 5000));
     printf("revents: %s\n", p.revents & POLLIN ? "POLLIN" : "none");
+    ct_result("signal 0 to the zombie", send_signal(fd, 0, 0));
     char b;
     ct_expect_errno("read a pidfd", read(fd, &b, 1), EINVAL);
     siginfo_t si = {0};
@@ -162,5 +220,6 @@ int main(void)
     ct_expect_errno("pidfd_open a missing pid", pidfd_open(4000000, 0), ESRCH);
     ct_expect_errno("pidfd_send_signal on stdin", send_signal(0, SIGTERM, 0), EBADF);
     check_getfd();
+    check_clone_pidfd();
     return 0;
 }
