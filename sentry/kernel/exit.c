@@ -155,7 +155,7 @@ static void process_exit(struct thread_group *tg, int status)
         tg->children = c->sibling;
         c->sibling = NULL;
         if (c->pdeath_signal && c->threads)
-            signal_send_locked(c->threads, c->pdeath_signal, NULL, true, true);
+            signal_send_locked(c->threads, c->pdeath_signal, NULL, true, false);
         if (reaper && reaper != tg) {
             /* As Linux's reparent_leader ("we don't want people slaying init"): the new parent
              * hears of the orphan's exit by SIGCHLD, whatever signal clone() asked for. */

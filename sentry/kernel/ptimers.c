@@ -107,7 +107,7 @@ static void itimer_fire(void *arg, uint64_t count)
     struct task *target = tg_target(it->tg);
     if (target) {
         siginfo_t info = {.si_signo = it->sig, .si_code = SI_KERNEL};
-        signal_send_locked(target, it->sig, &info, true, true);
+        signal_send_locked(target, it->sig, &info, true, false);
     }
     pthread_mutex_unlock(&kernel->tasks_lock);
 }
@@ -199,7 +199,7 @@ static void ptimer_fire(void *arg, uint64_t count)
             info.si_overrun = extra > INT_MAX ? INT_MAX : (int)extra;
             info.si_value = p->ev.value;
             p->overrun_last = info.si_overrun;
-            signal_send_locked(target, p->ev.signo, &info, group, true);
+            signal_send_locked(target, p->ev.signo, &info, group, false);
         }
     }
     pthread_mutex_unlock(&kernel->tasks_lock);

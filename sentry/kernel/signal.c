@@ -123,7 +123,7 @@ void signal_notify_parent(struct thread_group *child, int why, int status)
         info.si_status = status;
         struct task *target = parent->threads ? parent->threads : parent->leader;
         if (target)
-            signal_send_locked(target, sig, &info, true, true);
+            signal_send_locked(target, sig, &info, true, false);
     }
     waitq_wake_all(&parent->child_wait);
 }
@@ -174,7 +174,7 @@ static struct task *choose_thread(struct task *target, int sig, bool group)
 }
 
 long signal_send_locked(struct task *target, int sig, const siginfo_t *info, bool group,
-                        bool from_kernel)
+                        bool bypass_init)
 {
     if (sig < 1 || sig > KSIG_MAX)
         return -EINVAL;
@@ -182,9 +182,14 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
     if (tg->zombie || tg->group_exiting || target->state == TASK_DEAD)
         return 0;
     struct ksigaction *act = &tg->sighand->action[sig - 1];
-    /* init only receives the signals it has handlers for (from inside the sandbox). */
-    if (tg->tgid == 1 && !from_kernel && act->handler == (uint64_t)(uintptr_t)SIG_DFL)
+    /* init only receives the signals it has handlers for (from inside the sandbox), as Linux's
+     * sig_ignored: a blocked one is queued (rt_sigtimedwait or signalfd may take it; delivery
+     * drops it otherwise). */
+    bool blocked = (target->sigmask | target->sigwait_set) & SIGBIT(sig);
+    if (tg->tgid == 1 && !bypass_init && act->handler == (uint64_t)(uintptr_t)SIG_DFL && !blocked)
         return 0;
+    if (tg->tgid == 1 && bypass_init)
+        tg->init_killable = true;
     prepare_job_control(tg, sig);
     if (sig == SIGKILL) {
         tg->group_exiting = true;
@@ -192,8 +197,9 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
         tg_interrupt_all(tg);
         return 0;
     }
-    /* An ignored signal is dropped at once, unless blocked (the handler may change). */
-    if (handler_ignores(act, sig) && !(target->sigmask & SIGBIT(sig)))
+    /* An ignored signal is dropped at once, unless blocked (the handler may change), or
+     * unblocked only for an rt_sigtimedwait that waits for it (Linux's real_blocked). */
+    if (handler_ignores(act, sig) && !blocked)
         return 0;
     struct sigpending *p = group ? &tg->shared_pending : &target->pending;
     if (sig < SIGRTMIN && (p->set & SIGBIT(sig)))
@@ -225,11 +231,10 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
     return 0;
 }
 
-long signal_send(struct task *target, int sig, const siginfo_t *info, bool group,
-                 bool from_kernel)
+long signal_send(struct task *target, int sig, const siginfo_t *info, bool group, bool bypass_init)
 {
     pthread_mutex_lock(&kernel->tasks_lock);
-    long rc = signal_send_locked(target, sig, info, group, from_kernel);
+    long rc = signal_send_locked(target, sig, info, group, bypass_init);
     pthread_mutex_unlock(&kernel->tasks_lock);
     return rc;
 }

@@ -19,13 +19,14 @@ struct thread_group;
 bool task_signal_pending(struct task *t);
 
 /* Sends sig to a thread (group=false) or to its whole process (group=true). info may be NULL
- * (SI_KERNEL-like "user" info is filled). from_kernel: faults and timers, which bypass init's
- * protection. Returns 0 or -errno. tasks_lock must NOT be held. */
-long signal_send(struct task *target, int sig, const siginfo_t *info, bool group,
-                 bool from_kernel);
+ * (SI_KERNEL-like "user" info is filled). Init drops a signal it has no handler for, as a pid
+ * namespace's init does (timers, children's exit signals, SIGPIPE, hangups included), unless
+ * bypass_init: faults, and signals from outside that moat's policy lets through (docs/signals.md).
+ * Returns 0 or -errno. tasks_lock must NOT be held. */
+long signal_send(struct task *target, int sig, const siginfo_t *info, bool group, bool bypass_init);
 /* The same with tasks_lock held. */
 long signal_send_locked(struct task *target, int sig, const siginfo_t *info, bool group,
-                        bool from_kernel);
+                        bool bypass_init);
 /* A synchronous fault of t (SIGSEGV...): delivered even if blocked or ignored (then fatal). */
 void signal_force_fault(struct task *t, const siginfo_t *info);
 

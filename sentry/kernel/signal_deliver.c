@@ -89,6 +89,10 @@ void signal_deliver(struct task *t)
             enum sig_default d = signal_default_action(sig);
             if (d == SD_IGN || d == SD_CONT)
                 continue;
+            /* init: a signal from inside that was queued only because it was blocked has no
+             * default action (Linux's get_signal for SIGNAL_UNKILLABLE). */
+            if (tg->tgid == 1 && !tg->init_killable && sig != SIGKILL && sig != SIGSTOP)
+                continue;
             if (d == SD_STOP) {
                 /* init is never stopped from inside (signal_send filtered user stops already).
                  * An orphaned group has no one to continue it: only SIGSTOP stops it. */

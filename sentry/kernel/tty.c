@@ -133,8 +133,8 @@ void tty_hangup(struct tty *tty)
          * session loses its terminal. */
         struct task *leader = task_lookup_locked(tty->sid);
         if (leader && is_session_leader(leader->tg)) {
-            signal_send_locked(leader, SIGHUP, NULL, true, true);
-            signal_send_locked(leader, SIGCONT, NULL, true, true);
+            signal_send_locked(leader, SIGHUP, NULL, true, false);
+            signal_send_locked(leader, SIGCONT, NULL, true, false);
         }
         tty->sid = 0;
         tty->pgrp = 0;

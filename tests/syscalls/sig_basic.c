@@ -1,12 +1,14 @@
 /* Conformance: rt_sigaction flags (SA_SIGINFO, SA_NODEFER, SA_RESETHAND, SA_ONSTACK with
  * sigaltstack), masks and rt_sigpending, rt_sigsuspend, rt_sigtimedwait, and the senders kill,
- * tkill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo with the siginfo fields a handler sees. */
+ * tkill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo with the siginfo fields a handler sees;
+ * a default-ignored SIGCHLD that arrives during the rt_sigtimedwait waiting for it. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -259,12 +261,36 @@ static void masks(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* A signal whose default is to be ignored (SIGCHLD) is not dropped while an rt_sigtimedwait
+ * waits for it: that wait unblocks it only for itself (Linux's real_blocked). */
+static void wait_ignored_default(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(100 * 1000); /* exits while the parent already waits */
+        _exit(4);
+    }
+    siginfo_t si;
+    struct timespec wait = {10, 0};
+    int s = sigtimedwait(&set, &si, &wait);
+    printf("sigtimedwait for a SIGCHLD sent during the wait: %s\n",
+           s == SIGCHLD ? "SIGCHLD" : ct_errname(errno));
+    ct_check("  from the child, status 4", si.si_pid == pid && si.si_status == 4);
+    waitpid(pid, NULL, 0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     senders();
     flags();
     masks();
+    wait_ignored_default();
     printf("done\n");
     return 0;
 }
