@@ -1,6 +1,7 @@
 /* Conformance: a pid namespace's init drops every signal it has no handler for that comes from
- * inside: children's custom exit signals, timers, kill of itself, SIGPIPE, SIGSTOP; handled ones
- * still arrive, and blocked ones are queued (sigtimedwait takes them; unblocked, they vanish). Under moat this program is the sandbox's init; natively it makes itself one. */
+ * inside: children's custom exit signals, timers, kill of itself, SIGPIPE, SIGSTOP. Handled ones
+ * still arrive; blocked ones are queued (sigtimedwait takes them; unblocked, they vanish). Under
+ * moat this program is the sandbox's init; natively it makes itself one. */
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
