@@ -311,21 +311,34 @@ static long pipe_stat(struct file *f, struct kstat *st)
     return 0;
 }
 
-static void pipe_release(struct file *f)
+/* Takes f's end out of p's reader/writer counts (p->lock held); the caller wakes p's queue. */
+static void pipe_detach_locked(struct pipe *p, struct file *f)
 {
-    struct pipe_end *end = f->priv;
-    struct pipe *p = end->p;
-    pthread_mutex_lock(&p->lock);
     if (file_readable(f))
         p->readers--;
     if (file_writable(f))
         p->writers--;
     if (p->readers == 0 && p->writers == 0)
         pipe_buffer_destroy(&p->buf); /* the data of a FIFO nobody has open is gone */
-    pthread_mutex_unlock(&p->lock);
+}
+
+/* Frees f's end once it is detached and p's waiters were woken; drops f's reference to p. */
+static void pipe_end_free(struct file *f)
+{
+    struct pipe_end *end = f->priv;
+    struct pipe *p = end->p;
     waitq_wake_all(&p->wait);
     free(end);
     pipe_put(p);
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    pthread_mutex_lock(&p->lock);
+    pipe_detach_locked(p, f);
+    pthread_mutex_unlock(&p->lock);
+    pipe_end_free(f);
 }
 
 static const struct file_ops pipe_ops = {
@@ -590,13 +603,17 @@ static long fifo_open(struct dentry *d, struct file *f, int flags)
     }
     if (acc == O_RDWR || nonblock || w.peer_present)
         return 0;
-    /* Blocking open: wait until the other side has been opened. */
+    /* Blocking open: wait until the other side has been opened. Interrupted, this end leaves
+     * under the same lock as the last look (as Linux's err_rd/err_wr under pipe->mutex): a peer
+     * that attached in between would see us open, return at once, and leave us to wait again
+     * for it after our restart. The caller drops f without our release op. */
     pthread_mutex_lock(&p->lock);
     rc = pipe_wait(p, t, false, fifo_peer_came, &w);
+    if (rc < 0)
+        pipe_detach_locked(p, f);
     pthread_mutex_unlock(&p->lock);
     if (rc < 0) {
-        /* The caller drops f without our release op: detach this end here. */
-        pipe_release(f);
+        pipe_end_free(f);
         f->priv = NULL;
         f->ops = NULL;
     }
