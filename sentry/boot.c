@@ -86,6 +86,11 @@ int sentry_boot(int config_fd)
         klog("boot config: no command to run");
         return 125;
     }
+    /* Before the user namespace (raising a hard limit needs the host's CAP_SYS_RESOURCE) and
+     * before the platform forks its stubs, which inherit the host's limits. */
+    confine_record_rlimits();
+    if (cfg.has_rlimit_cpu)
+        confine_set_initial_rlimit(RLIMIT_CPU, &cfg.rlimit_cpu);
     bool confine = !host_confine_disabled();
     if (!confine)
         klog("MOAT_DEBUG_NO_CONFINE=1: the sentry runs unconfined (debugging only)");

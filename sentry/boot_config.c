@@ -57,6 +57,12 @@ char *boot_config_serialize(const struct boot_config *cfg)
     json_object_object_add(o, "umask", json_object_new_int((int)cfg->umask));
     json_object_object_add(o, "max_tasks", json_object_new_int(cfg->max_tasks));
     json_object_object_add(o, "overlay_size", json_object_new_int64((int64_t)cfg->overlay_size));
+    if (cfg->has_rlimit_cpu) { /* RLIM_INFINITY travels as -1 */
+        json_object *cpu = json_object_new_array();
+        json_object_array_add(cpu, json_object_new_int64((int64_t)cfg->rlimit_cpu.rlim_cur));
+        json_object_array_add(cpu, json_object_new_int64((int64_t)cfg->rlimit_cpu.rlim_max));
+        json_object_object_add(o, "rlimit_cpu", cpu);
+    }
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return s;
@@ -232,6 +238,22 @@ int boot_config_parse(const char *json, struct boot_config *cfg, char *err, size
             goto out;
         }
         cfg->overlay_size = (uint64_t)json_object_get_int64(v);
+    }
+    if (json_object_object_get_ex(o, "rlimit_cpu", &v)) {
+        json_object *cur =
+            json_object_is_type(v, json_type_array) && json_object_array_length(v) == 2
+                ? json_object_array_get_idx(v, 0)
+                : NULL;
+        json_object *max = cur ? json_object_array_get_idx(v, 1) : NULL;
+        if (!cur || !json_object_is_type(cur, json_type_int) || !max ||
+            !json_object_is_type(max, json_type_int)) {
+            snprintf(err, errlen, "boot config: rlimit_cpu must be [soft, hard]");
+            rc = -EINVAL;
+            goto out;
+        }
+        cfg->has_rlimit_cpu = true;
+        cfg->rlimit_cpu.rlim_cur = (rlim_t)json_object_get_int64(cur);
+        cfg->rlimit_cpu.rlim_max = (rlim_t)json_object_get_int64(max);
     }
 out:
     if (o)

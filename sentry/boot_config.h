@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 enum boot_mount_kind {
@@ -50,6 +51,10 @@ struct boot_config {
     /* Bytes the overlay's upper layer and the tmpfs mounts may hold together (ENOSPC beyond);
      * 0: half of the host's RAM, as Linux sizes a tmpfs. */
     uint64_t overlay_size;
+    /* init's RLIMIT_CPU (process.rlimits), which the runtime does not set on the host: there
+     * it would count the sentry's CPU time. */
+    bool has_rlimit_cpu;
+    struct rlimit rlimit_cpu;
 };
 
 #define BOOT_DEFAULT_MAX_TASKS 4096

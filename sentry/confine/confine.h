@@ -25,8 +25,15 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen);
  * killing (MOAT_CONFINE_AUDIT=1, to find a missing syscall). 0 or -errno. */
 int confine_sentry_seccomp(int log_fd, bool audit);
 
-/* The sentry's host rlimits as the CLI set them (what the sandbox's init inherits): lockdown
- * changes the sentry's own (core 0, nofile), so they are recorded before. */
+/* Records the sentry's host rlimits as the CLI set them (what the sandbox's init inherits), then
+ * lifts the host's RLIMIT_CPU: the sandbox's processes get theirs from the sentry (ptimers.c),
+ * while on the host it would count the sentry's own CPU time, for every process it serves, and
+ * end the whole sandbox. Without CAP_SYS_RESOURCE only the soft limit goes up to the hard one.
+ * Call it first thing; lockdown records them too if it was not called. */
+void confine_record_rlimits(void);
+/* Replaces a recorded rlimit (one the runtime passed in the boot config, not on the host). */
+void confine_set_initial_rlimit(int resource, const struct rlimit *rl);
+/* A recorded rlimit (the host's now if none were recorded). */
 void confine_initial_rlimit(int resource, struct rlimit *rl);
 
 #endif

@@ -22,6 +22,27 @@
 static struct rlimit initial_rlimits[RLIM_NLIMITS];
 static bool rlimits_recorded;
 
+void confine_record_rlimits(void)
+{
+    if (rlimits_recorded)
+        return;
+    for (int r = 0; r < RLIM_NLIMITS; r++)
+        getrlimit(r, &initial_rlimits[r]);
+    rlimits_recorded = true;
+    struct rlimit cpu = {RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_CPU, &cpu) != 0) {
+        cpu.rlim_cur = cpu.rlim_max = initial_rlimits[RLIMIT_CPU].rlim_max;
+        setrlimit(RLIMIT_CPU, &cpu);
+    }
+}
+
+void confine_set_initial_rlimit(int resource, const struct rlimit *rl)
+{
+    confine_record_rlimits();
+    if (resource >= 0 && resource < RLIM_NLIMITS)
+        initial_rlimits[resource] = *rl;
+}
+
 void confine_initial_rlimit(int resource, struct rlimit *rl)
 {
     if (rlimits_recorded && resource >= 0 && resource < RLIM_NLIMITS)
@@ -100,9 +121,7 @@ int confine_lock_down(const struct boot_config *cfg, char *err, size_t errlen)
         goto fail;
     }
     step = "rlimits";
-    for (int r = 0; r < RLIM_NLIMITS; r++)
-        getrlimit(r, &initial_rlimits[r]);
-    rlimits_recorded = true;
+    confine_record_rlimits();
     if ((rc = host_limit_resources(1 << 20)) < 0)
         goto fail;
     /* No capability is kept: the sentry ptraces and reads its stubs as their owner (same uid,

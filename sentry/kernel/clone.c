@@ -9,6 +9,7 @@
 #include "sentry/fs/anon/pidfd.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -284,6 +285,9 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
     if (rc == 0)
         kernel->ntasks++;
     pthread_mutex_unlock(&kernel->tasks_lock);
+    /* A new process's CPU time starts at zero: its RLIMIT_CPU counts from there. */
+    if (rc == 0 && !thread && tg->rlimits[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
+        rc = ptimers_rlimit_cpu(tg);
     if (rc < 0)
         goto fail_linked;
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 
 #include "sentry/kernel/cputimer.h"
@@ -87,6 +88,7 @@ struct ptimer {
 struct tg_timers {
     pthread_mutex_t lock;
     struct itimer it[3];
+    struct cputimer rlimit_cpu; /* RLIMIT_CPU's check of the process's CPU time */
     struct ptimer *list;
     int next_id, count;
 };
@@ -112,6 +114,33 @@ static void itimer_fire(void *arg, uint64_t count)
     pthread_mutex_unlock(&kernel->tasks_lock);
 }
 
+#define NS_PER_S 1000000000LL
+
+/* RLIMIT_CPU, as Linux's check_process_timers: SIGKILL at the hard limit; at the soft one
+ * SIGXCPU, and the soft limit moves up a second (it fires again then) while below the hard. */
+static void rlimit_cpu_fire(void *arg, uint64_t count)
+{
+    (void)count;
+    struct thread_group *tg = arg;
+    int64_t now = cputime_now(tg, CPU_CLOCK_TOTAL);
+    pthread_mutex_lock(&kernel->tasks_lock);
+    struct task *target = tg_target(tg);
+    struct rlimit *rl = &tg->rlimits[RLIMIT_CPU];
+    siginfo_t info = {.si_code = SI_KERNEL};
+    if (!target || rl->rlim_cur == RLIM_INFINITY) {
+        /* nothing to do: gone, or the limit was lifted since */
+    } else if (rl->rlim_max != RLIM_INFINITY && now >= (int64_t)rl->rlim_max * NS_PER_S) {
+        info.si_signo = SIGKILL; /* a kernel SIGKILL reaches init too */
+        signal_send_locked(target, SIGKILL, &info, true, true);
+    } else if (now >= (int64_t)rl->rlim_cur * NS_PER_S) {
+        info.si_signo = SIGXCPU;
+        signal_send_locked(target, SIGXCPU, &info, true, false);
+        if (rl->rlim_cur < rl->rlim_max)
+            rl->rlim_cur++;
+    }
+    pthread_mutex_unlock(&kernel->tasks_lock);
+}
+
 /* The process's timer block, created on first use. */
 static struct tg_timers *tg_timers(struct thread_group *tg)
 {
@@ -125,6 +154,7 @@ static struct tg_timers *tg_timers(struct thread_group *tg)
             tt->it[i].tg = tg;
             tt->it[i].sig = itimer_signal[i];
         }
+        cputimer_init(&tt->rlimit_cpu, tg, CPU_CLOCK_TOTAL, rlimit_cpu_fire, tg);
         tg->timers = tt;
     }
     pthread_mutex_unlock(&kernel->tasks_lock);
@@ -145,6 +175,22 @@ long itimer_set(struct task *t, int which, const struct itimerspec *val, struct 
     int rc = xtimer_arm(&it->xt, CLOCK_MONOTONIC, false, val);
     pthread_mutex_unlock(&tt->lock);
     return rc;
+}
+
+int ptimers_rlimit_cpu(struct thread_group *tg)
+{
+    struct rlimit rl = tg->rlimits[RLIMIT_CPU];
+    /* Past ~292 years of CPU time the nanosecond clock overflows: never reached either. */
+    bool never = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)(INT64_MAX / NS_PER_S - 1);
+    if (never && !tg->timers)
+        return 0;
+    struct tg_timers *tt = tg_timers(tg);
+    if (!tt)
+        return -ENOMEM;
+    /* A soft limit of 0 is taken as 1 s, as Linux long did (0 would mean disarmed). */
+    struct timespec at = {never ? 0 : rl.rlim_cur ? (time_t)rl.rlim_cur : 1, 0};
+    struct timespec every = {rl.rlim_cur < rl.rlim_max ? 1 : 0, 0};
+    return cputimer_arm(&tt->rlimit_cpu, &at, true, &every);
 }
 
 long itimer_get(struct task *t, int which, struct itimerspec *cur)
@@ -354,6 +400,7 @@ void ptimers_exit(struct thread_group *tg)
         return;
     for (int i = 0; i < 3; i++)
         xtimer_cancel_sync(&tt->it[i].xt);
+    cputimer_cancel_sync(&tt->rlimit_cpu);
     for (struct ptimer *p = tt->list; p;) {
         struct ptimer *n = p->next;
         ptimer_free(p);

@@ -33,6 +33,11 @@ long ptimer_gettime(struct task *t, int id, struct itimerspec *cur);
 long ptimer_getoverrun(struct task *t, int id);
 long ptimer_delete(struct task *t, int id);
 
+/* RLIMIT_CPU: (re)arms the check of tg's CPU time against its limits after they were set (or a
+ * new process inherited them): SIGXCPU at the soft limit and each second after, SIGKILL at the
+ * hard one. 0 or -ENOMEM. */
+int ptimers_rlimit_cpu(struct thread_group *tg);
+
 /* execve deletes the POSIX timers (interval timers survive). */
 void ptimers_exec(struct thread_group *tg);
 /* The process is gone: every timer goes. Called without tasks_lock. */

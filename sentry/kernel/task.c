@@ -17,6 +17,7 @@
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/exit.h"
 #include "sentry/kernel/pid_table.h"
+#include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/tty.h"
 #include "sentry/syscalls/dispatch.h"
@@ -306,6 +307,8 @@ long task_spawn(struct kernel *k, const struct spawn_args *a, char *errbuf, size
         tty_set_initial_ctty_locked(tg, ctty);
     pthread_mutex_unlock(&k->tasks_lock);
     tty_put(ctty);
+    if (rc == 0)
+        rc = ptimers_rlimit_cpu(tg); /* the limits it starts with (the runtime's process.rlimits) */
     if (rc < 0)
         goto fail;
     pthread_attr_t attr;

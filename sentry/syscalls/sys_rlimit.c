@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/resource.h>
 
+#include "sentry/kernel/ptimers.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/usercopy.h"
 #include "sentry/syscalls/syscall_handlers.h"
@@ -21,6 +22,8 @@ static long do_prlimit(struct task *t, unsigned int resource, const struct rlimi
         *old = *cur;
     if (new)
         *cur = *new;
+    if (new &&resource == RLIMIT_CPU)
+        return ptimers_rlimit_cpu(t->tg);
     return 0;
 }
 

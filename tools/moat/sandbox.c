@@ -102,6 +102,8 @@ static int sentry_child_setup(const struct sandbox_spec *s)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (int i = 0; i < s->nrlimits; i++) {
+        if (s->rlimits[i].resource == RLIMIT_CPU)
+            continue; /* init's, through the boot config: on the host it would be the sentry's */
         if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].limit) != 0) {
             fprintf(stderr, "moat: cannot set rlimit %d: %s\n", s->rlimits[i].resource,
                     strerror(errno));
@@ -189,6 +191,11 @@ static int start_sentry(const struct sandbox_spec *s, int sentry_end, pid_t *pid
         .umask = s->umask,
     };
     memcpy(cfg.groups, s->groups, sizeof(gid_t) * (size_t)s->ngroups);
+    for (int i = 0; i < s->nrlimits; i++)
+        if (s->rlimits[i].resource == RLIMIT_CPU) {
+            cfg.has_rlimit_cpu = true;
+            cfg.rlimit_cpu = s->rlimits[i].limit;
+        }
     unsigned gofer_index = 0;
     for (int i = 0; i < s->nmounts && i < BOOT_MAX_MOUNTS; i++) {
         bool tmpfs = !s->mounts[i].host_path;

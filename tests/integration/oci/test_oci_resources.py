@@ -2,7 +2,7 @@
 """linux.resources become the sandbox's cgroup limits: pids.limit stops a fork loop with EAGAIN
 and the container ends cleanly; memory.limit is in the cgroup's memory limit file while it runs;
 `moat update` (flags, --resources FILE and - on stdin) changes them; `events --stats` reports the
-cgroup's numbers; nothing (process, cgroup, state) is left behind."""
+cgroup's numbers; process.rlimits' RLIMIT_CPU limits the sandbox's processes, not the sentry; nothing (process, cgroup, state) is left behind."""
 import json
 import os
 import sys
@@ -105,12 +105,38 @@ def memory_and_update(m, tmp, bundle):
     check(rc != 0 and "does not exist" in err, "update of a deleted container fails", err)
 
 
+def cpu_rlimit(m, tmp, bundle):
+    # process.rlimits' RLIMIT_CPU is each sandboxed process's, not the sentry's: processes that
+    # each use little CPU but keep the sentry busy for seconds all run; init then spins and the
+    # kernel's SIGKILL at the hard limit ends it (137).
+    cfg = read_config(bundle)
+    cfg["linux"].pop("resources", None)
+    cfg["process"]["args"] = [
+        "sh", "-c", "ulimit -t; i=0; while [ $i -lt 5 ]; do "
+        "dd if=/dev/zero of=/dev/null bs=1 count=30000 2>/dev/null; i=$((i+1)); done; "
+        "echo survived; exec sh -c 'while :; do :; done'"]
+    cfg["process"]["rlimits"] = [{"type": "RLIMIT_CPU", "soft": 1, "hard": 1}]
+    write_config(bundle, cfg)
+    out_path = os.path.join(tmp, "cpu.out")
+    with open(out_path, "w") as out:
+        rc, _, err = m.run("run", "--bundle", bundle, "c1", stdout=out, timeout=120)
+    text = open(out_path).read()
+    check(text == "1\nsurvived\n", "RLIMIT_CPU 1 s: init sees it, the sentry is not bound by it",
+          f"{text!r} {err}")
+    check(rc == 137, "init spinning past the hard limit is killed (137)", f"rc={rc} {err}")
+    rc, _, err = m.run("state", "c1")
+    check(rc != 0 and "does not exist" in err, "run removed the container when it ended", err)
+    cfg["process"].pop("rlimits")
+    write_config(bundle, cfg)
+
+
 def main():
     def body(m, tmp):
         bundle = os.path.join(tmp, "bundle")
         make_bundle(bundle, m.moat, ["true"])
         pids_limit(m, tmp, bundle)
         memory_and_update(m, tmp, bundle)
+        cpu_rlimit(m, tmp, bundle)
     oci_main(C, "moat-oci-res-", body)
 
 if __name__ == "__main__":

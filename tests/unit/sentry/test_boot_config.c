@@ -1,5 +1,5 @@
 /* sentry/boot_config.c: what the CLI serializes the sentry parses back, including the OCI
- * additions (tmpfs mounts, supplementary groups, umask); bad fields are named. */
+ * additions (tmpfs mounts, supplementary groups, umask, RLIMIT_CPU); bad fields are named. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,8 @@ Test(boot_config, round_trip_with_oci_fields)
         .groups = {30, 40},
         .ngroups = 2,
         .umask = 077,
+        .has_rlimit_cpu = true,
+        .rlimit_cpu = {5, RLIM_INFINITY},
     };
     in.mounts[0] = (struct boot_mount){BOOT_MOUNT_GOFER, 0, "/", true};
     in.mounts[1] = (struct boot_mount){BOOT_MOUNT_TMPFS, 0, "/run", false};
@@ -47,6 +49,9 @@ Test(boot_config, round_trip_with_oci_fields)
     cr_assert_eq(out.ngroups, 2);
     cr_assert_eq(out.groups[1], 40);
     cr_assert_eq(out.umask, 077);
+    cr_assert(out.has_rlimit_cpu);
+    cr_assert_eq(out.rlimit_cpu.rlim_cur, 5);
+    cr_assert_eq(out.rlimit_cpu.rlim_max, RLIM_INFINITY, "RLIM_INFINITY survives the trip");
     boot_config_free(&out);
     free(json);
 }
@@ -64,11 +69,15 @@ Test(boot_config, optional_fields_default_and_bad_ones_are_named)
     cr_assert_eq(boot_config_parse(json, &c, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(c.umask, 022, "no umask: 022");
     cr_assert_eq(c.ngroups, 0);
+    cr_assert(!c.has_rlimit_cpu, "no rlimit_cpu: the host's limit stands");
     boot_config_free(&c);
 
     snprintf(json, sizeof(json), base, "", ",\"umask\":4095");
     cr_assert_lt(boot_config_parse(json, &c, err, sizeof(err)), 0);
     cr_assert(strstr(err, "umask") != NULL, "%s", err);
+    snprintf(json, sizeof(json), base, "", ",\"rlimit_cpu\":[1]");
+    cr_assert_lt(boot_config_parse(json, &c, err, sizeof(err)), 0);
+    cr_assert(strstr(err, "rlimit_cpu") != NULL, "%s", err);
     snprintf(json, sizeof(json), base, "", ",\"groups\":[\"x\"]");
     cr_assert_lt(boot_config_parse(json, &c, err, sizeof(err)), 0);
     cr_assert(strstr(err, "groups[0]") != NULL, "%s", err);
