@@ -188,8 +188,8 @@ long signal_send_locked(struct task *target, int sig, const siginfo_t *info, boo
     bool blocked = (target->sigmask | target->sigwait_set) & SIGBIT(sig);
     if (tg->tgid == 1 && !bypass_init && act->handler == (uint64_t)(uintptr_t)SIG_DFL && !blocked)
         return 0;
-    if (tg->tgid == 1 && bypass_init)
-        tg->init_killable = true;
+    if (tg->tgid == 1 && bypass_init && act->handler == (uint64_t)(uintptr_t)SIG_DFL)
+        tg->init_killable = true; /* its default action must not be dropped at delivery */
     prepare_job_control(tg, sig);
     if (sig == SIGKILL) {
         tg->group_exiting = true;

@@ -22,7 +22,7 @@ static long do_prlimit(struct task *t, unsigned int resource, const struct rlimi
         *old = *cur;
     if (new)
         *cur = *new;
-    if (new &&resource == RLIMIT_CPU)
+    if (resource == RLIMIT_CPU && new)
         return ptimers_rlimit_cpu(t->tg);
     return 0;
 }
