@@ -177,16 +177,17 @@ long sys_nanosleep(struct task *t, uaddr_t rqtp, uaddr_t rmtp)
 
 #define CPU_SLEEP_POLL_NS 10000000L /* how often a CPU-clock sleep looks at the clock */
 
-/* Sleeps until the process's CPU clock reaches req (absolute) or advances by req: a sentry sleep
- * that looks at the clock every 10 ms, so that signals and kills end it (a host clock_nanosleep
- * on the stub's CPU clock could not be interrupted, and wedged the sentry thread: found by the
- * syscall fuzzer). Interrupted: EINTR for a handler (rmtp gets the CPU time left), else it
- * restarts with the same arguments, as a relative sleep of the whole time again. */
-static long cpu_clock_sleep(struct task *t, enum cpu_clock cc, bool abs, const struct timespec *req,
+static long cpu_sleep_restart(struct task *t);
+
+/* Sleeps until the process's CPU clock reaches `until`: a sentry sleep that looks at the clock
+ * every 10 ms, so that signals and kills end it (a host clock_nanosleep on the stub's CPU clock
+ * could not be interrupted, and wedged the sentry thread: found by the syscall fuzzer).
+ * Interrupted: EINTR for a handler (a relative sleep's rmtp gets the CPU time left); else an
+ * absolute sleep restarts with the same arguments, and a relative one through restart_syscall
+ * until the same CPU time, as Linux's posix_cpu_nsleep (not for the whole time again). */
+static long cpu_sleep_until(struct task *t, enum cpu_clock cc, int64_t until, bool relative,
                             uaddr_t rmtp)
 {
-    int64_t want = (int64_t)req->tv_sec * 1000000000L + req->tv_nsec;
-    int64_t until = abs ? want : cputime_now(t->tg, cc) + want;
     for (;;) {
         int64_t now = cputime_now(t->tg, cc);
         if (now >= until)
@@ -196,13 +197,32 @@ static long cpu_clock_sleep(struct task *t, enum cpu_clock cc, bool abs, const s
         long rc = task_sleep(t, &deadline);
         if (rc == -ETIMEDOUT || rc == 0)
             continue;
-        if (!abs && rmtp) {
+        if (!relative)
+            return -ERESTARTNOHAND;
+        if (rmtp) {
             struct timespec rem = ns_to_ts(until - now);
             if (copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
                 return -EFAULT;
         }
-        return -ERESTARTNOHAND;
+        t->restart_fn = cpu_sleep_restart;
+        t->restart_deadline = ns_to_ts(until); /* on the CPU clock */
+        t->restart_clock = (int)cc;
+        t->restart_rmtp = rmtp;
+        return -ERESTART_RESTARTBLOCK;
     }
+}
+
+static long cpu_sleep_restart(struct task *t)
+{
+    return cpu_sleep_until(t, (enum cpu_clock)t->restart_clock, ts_to_ns(&t->restart_deadline),
+                           true, t->restart_rmtp);
+}
+
+static long cpu_clock_sleep(struct task *t, enum cpu_clock cc, bool abs, const struct timespec *req,
+                            uaddr_t rmtp)
+{
+    int64_t want = ts_to_ns(req);
+    return cpu_sleep_until(t, cc, abs ? want : cputime_now(t->tg, cc) + want, !abs, rmtp);
 }
 
 long sys_clock_nanosleep(struct task *t, int which, int flags, uaddr_t rqtp, uaddr_t rmtp)
