@@ -59,7 +59,7 @@ void file_put(struct file *f)
 
 long file_stat(struct file *f, struct kstat *st)
 {
-    if (f->dentry) {
+    if (f->dentry && !f->ops->stat_by_op) {
         struct path p = {f->mnt, f->dentry};
         return vfs_getattr(&p, st);
     }

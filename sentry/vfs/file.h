@@ -83,6 +83,9 @@ struct file_ops {
     long (*llseek)(struct file *f, int64_t off, int whence, int64_t *pos);
     long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, uint64_t arg);
     long (*stat)(struct file *f, struct kstat *st);
+    /* stat through the op even when the file has a path: the path does not name what the file
+     * is (a reopened /proc/PID/fd/N forwards to another open file, whose fd may be gone). */
+    bool stat_by_op;
     /* Directory entries from ctx->pos on (ctx->pos is advanced as entries are consumed). */
     long (*iterate)(struct file *f, struct dir_context *ctx);
     long (*fsync)(struct file *f, bool datasync);

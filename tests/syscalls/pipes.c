@@ -1,6 +1,7 @@
 /* Conformance: pipe/pipe2 flags, S_IFIFO, capacity and F_GETPIPE_SZ/F_SETPIPE_SZ, FIONREAD,
  * O_NONBLOCK (EAGAIN), EOF, EPIPE and SIGPIPE, a two-process pipeline with a large transfer,
- * and blocking reads interrupted by a signal (EINTR without SA_RESTART, restarted with it). */
+ * blocking reads interrupted by a signal (EINTR without SA_RESTART, restarted with it), and a
+ * pipe end reopened through /proc/self/fd/N that outlives fd N. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,6 +41,33 @@ static void flags_and_stat(void)
     close(p[1]);
     ct_result("pipe2 O_DIRECT", pipe2(p, O_DIRECT));
     close(p[0]);
+    close(p[1]);
+}
+
+/* A pipe end reopened through /proc/self/fd/N (bash's `exec 3< <(cmd)`) is the pipe itself:
+ * fstat and reads keep working after fd N is closed, and after its number names another file. */
+static void reopened_end(void)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    char path[32];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+    int fd = open(path, O_RDONLY);
+    ct_check("open /proc/self/fd/N of a pipe's read end", fd >= 0);
+    close(p[0]);
+    struct stat st;
+    ct_result("  fstat after fd N was closed", fstat(fd, &st));
+    ct_check("  S_ISFIFO", S_ISFIFO(st.st_mode));
+    int other = open("/proc/self/exe", O_RDONLY); /* takes N again */
+    ct_check("  N names another file now", other == p[0]);
+    ct_result("  fstat again", fstat(fd, &st));
+    ct_check("  still S_ISFIFO", S_ISFIFO(st.st_mode));
+    write(p[1], "abc", 3);
+    char buf[8] = {0};
+    ct_result("  read through it", read(fd, buf, sizeof(buf)));
+    close(other);
+    close(fd);
     close(p[1]);
 }
 
@@ -194,6 +222,7 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     flags_and_stat();
+    reopened_end();
     capacity();
     eof_and_epipe();
     pipeline();

@@ -38,10 +38,10 @@ static long fwd_ioctl(struct file *f, struct task *tk, unsigned int cmd, uint64_
     return t->ops->ioctl ? t->ops->ioctl(t, tk, cmd, arg) : -ENOTTY;
 }
 
+/* The target's own stat, not the /proc path's: that fd may have been closed or reused since. */
 static long fwd_stat(struct file *f, struct kstat *st)
 {
-    struct file *t = target(f);
-    return t->ops->stat ? t->ops->stat(t, st) : -EINVAL;
+    return file_stat(target(f), st);
 }
 
 static long fwd_fallocate(struct file *f, int mode, int64_t off, int64_t len)
@@ -92,6 +92,7 @@ static const struct file_ops forward_file_ops = {
     .llseek = fwd_llseek,
     .ioctl = fwd_ioctl,
     .stat = fwd_stat,
+    .stat_by_op = true,
     .host_fd = fwd_host_fd,
     .fsync = fwd_fsync,
     .fallocate = fwd_fallocate,
