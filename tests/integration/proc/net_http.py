@@ -3,6 +3,7 @@ http.server on 127.0.0.1 serving a file, fetched three times with urllib, once w
 child process), and a 404."""
 import http.server
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -34,4 +35,5 @@ try:
 except urllib.error.HTTPError as e:
     print("missing", e.code)
 srv.shutdown()
+shutil.rmtree(d)  # the native run's copy is on the host's /tmp
 print("done")
