@@ -169,7 +169,7 @@ static long open_tty(struct dentry *d, struct file *f, int flags)
         close(fd);
         return -ENOMEM;
     }
-    return forward_file_init(f, h);
+    return forward_file_init(f, h, false);
 }
 
 static pthread_once_t drivers_once = PTHREAD_ONCE_INIT;

@@ -157,7 +157,7 @@ static long host_tty_open(struct dentry *d, struct file *f, int flags)
         close(fd);
         return -ENOMEM;
     }
-    return forward_file_init(f, h);
+    return forward_file_init(f, h, false);
 }
 
 static const struct inode_ops host_tty_inode_ops = {

@@ -86,23 +86,16 @@ static void fwd_release(struct file *f)
         file_put(f->priv);
 }
 
-static const struct file_ops forward_file_ops = {
-    .read = fwd_read,
-    .write = fwd_write,
-    .llseek = fwd_llseek,
-    .ioctl = fwd_ioctl,
-    .stat = fwd_stat,
-    .stat_by_op = true,
-    .host_fd = fwd_host_fd,
-    .fsync = fwd_fsync,
-    .fallocate = fwd_fallocate,
-    .poll = fwd_poll,
-    .setfl = fwd_setfl,
-    .fcntl = fwd_fcntl,
-    .release = fwd_release,
-};
+/* The two kinds differ only in where fstat looks (forward_file.h). */
+#define FORWARD_FILE_OPS                                                                           \
+    .read = fwd_read, .write = fwd_write, .llseek = fwd_llseek, .ioctl = fwd_ioctl,                \
+    .stat = fwd_stat, .host_fd = fwd_host_fd, .fsync = fwd_fsync, .fallocate = fwd_fallocate,      \
+    .poll = fwd_poll, .setfl = fwd_setfl, .fcntl = fwd_fcntl, .release = fwd_release
 
-long forward_file_init(struct file *f, struct file *t)
+static const struct file_ops forward_file_ops = {FORWARD_FILE_OPS};
+static const struct file_ops forward_stat_target_ops = {FORWARD_FILE_OPS, .stat_by_op = true};
+
+long forward_file_init(struct file *f, struct file *t, bool stat_target)
 {
     char *name = strdup(t->name);
     if (!name) {
@@ -113,11 +106,11 @@ long forward_file_init(struct file *f, struct file *t)
     f->name = name;
     f->priv = t;
     f->stream = t->stream;
-    f->ops = &forward_file_ops;
+    f->ops = stat_target ? &forward_stat_target_ops : &forward_file_ops;
     return 0;
 }
 
 bool file_is_forward(const struct file *f)
 {
-    return f->ops == &forward_file_ops;
+    return f->ops == &forward_file_ops || f->ops == &forward_stat_target_ops;
 }

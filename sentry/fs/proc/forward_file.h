@@ -9,8 +9,10 @@
 struct file;
 
 /* Makes f, being opened, forward to target (f takes the caller's reference); f's name becomes
- * the target's. 0 or -ENOMEM (then the reference is dropped). */
-long forward_file_init(struct file *f, struct file *target);
+ * the target's. stat_target: fstat shows the target (a reopened /proc/PID/fd/N is the same
+ * object, and its path looks fd N up again); else f's own path (/dev/tty stays 5,0). 0 or
+ * -ENOMEM (then the reference is dropped). */
+long forward_file_init(struct file *f, struct file *target, bool stat_target);
 bool file_is_forward(const struct file *f);
 
 #endif

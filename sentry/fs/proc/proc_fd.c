@@ -97,7 +97,7 @@ static long reopen_open(struct dentry *d, struct file *f, int flags)
     struct file *old = link_file(&rt->node, rt->kind, rt->fd);
     if (!old)
         return -ENOENT;
-    return forward_file_init(f, old);
+    return forward_file_init(f, old, true);
 }
 
 static long reopen_getattr(struct dentry *d, struct kstat *st)
