@@ -97,8 +97,8 @@ struct thread_group {
     bool group_exiting;
     int group_exit_status; /* wait status: code << 8, or the signal (no core flag: no dumps) */
     bool zombie;
-    /* init (pid 1) takes default actions again: a fault or a signal let in from outside came
-     * (Linux clears SIGNAL_UNKILLABLE for a fatal fault). */
+    /* init (pid 1) takes default actions again: a fault, or a signal let in from outside whose
+     * action is the default, came (Linux clears SIGNAL_UNKILLABLE for a fatal fault). */
     bool init_killable;
 
     /* Job control. */

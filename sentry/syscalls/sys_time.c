@@ -200,7 +200,8 @@ static long cpu_sleep_until(struct task *t, enum cpu_clock cc, int64_t until, bo
         if (!relative)
             return -ERESTARTNOHAND;
         if (rmtp) {
-            struct timespec rem = ns_to_ts(until - now);
+            int64_t left = until - cputime_now(t->tg, cc); /* now, not before the sleep */
+            struct timespec rem = ns_to_ts(left > 0 ? left : 0);
             if (copy_out(t, rmtp, &rem, sizeof(rem)) < 0)
                 return -EFAULT;
         }
